@@ -1,0 +1,45 @@
+"""Checking a whole notation file: reading problems and taal problems of every composition, in order.
+
+Reading is ``tokenizers.tabla_notation``'s job and the rules are ``validator``'s; this module only
+gathers their findings for ``seqgen check``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from seqgen.tokenizers.tabla_notation import read
+from seqgen.validator import validate
+
+
+@dataclass
+class CheckReport:
+    """What ``check_text`` found."""
+
+    compositions: int = 0
+    cycles: int = 0
+    invalid: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if not self.problems:
+            return f"{self.compositions} compositions, {self.cycles} cycles: all valid"
+        return (f"{self.invalid} of {self.compositions} compositions have problems "
+                f"({len(self.problems)} problems, {self.cycles} cycles)")
+
+
+def check_text(text: str, source: str, taal: str | None = None) -> CheckReport:
+    """Check every composition with cycles in ``text``; ``taal`` overrides the headers."""
+    report = CheckReport()
+    for composition, reading_problems in read(text, source):
+        if not composition.cycles and not reading_problems:
+            continue  # a preamble of comments
+        report.compositions += 1
+        report.cycles += len(composition.cycles)
+        problems = [str(problem) for problem in reading_problems]
+        if not problems:
+            problems = [str(problem) for problem in validate(composition, taal)]
+        if problems:
+            report.invalid += 1
+            report.problems += problems
+    return report

@@ -1,0 +1,86 @@
+"""``SentencePieceTokenizer``: lyric lines cut into unigram or BPE pieces learnt from the corpus.
+
+The model is trained in memory by ``fit`` and travels inside the spec (base64), so a bundle
+rebuilds it without the corpus. Song and stanza structure is ``lyrics``'s job.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+from seqgen.errors import SeqgenError
+from seqgen.tokenizers.lyrics import LyricsTokenizer, split_songs
+
+MODEL_TYPES = ("unigram", "bpe")
+
+
+class SentencePieceTokenizer(LyricsTokenizer):
+    """Subword pieces; untrained until ``fit`` is called or a spec with a model is loaded.
+
+    Args:
+        vocab_size: pieces to learn (a soft limit: small corpora get fewer).
+        model_type: ``unigram`` or ``bpe``.
+        model: base64 of a trained sentencepiece model (as found in ``spec()``).
+    """
+
+    name = "sentencepiece"
+
+    def __init__(self, vocab_size: int = 2000, model_type: str = "unigram", model: str | None = None):
+        if model_type not in MODEL_TYPES:
+            raise SeqgenError(f"unknown sentencepiece model type {model_type!r}; use one of {', '.join(MODEL_TYPES)}")
+        if not isinstance(vocab_size, int) or vocab_size < 10:
+            raise SeqgenError(f"sentencepiece vocab_size must be a whole number >= 10, got {vocab_size!r}")
+        self.vocab_size = vocab_size
+        self.model_type = model_type
+        self._model_bytes = base64.b64decode(model) if model else None
+        self._processor = None
+
+    @property
+    def trained(self) -> bool:
+        return self._model_bytes is not None
+
+    def fit(self, texts: list[str]) -> None:
+        import sentencepiece
+
+        lines = [line for text in texts for song in split_songs(text) for stanza in song for line in stanza]
+        if not lines:
+            raise SeqgenError("sentencepiece needs at least one line of text to learn from")
+        buffer = io.BytesIO()
+        sentencepiece.SentencePieceTrainer.train(
+            sentence_iterator=iter(lines), model_writer=buffer, vocab_size=self.vocab_size,
+            model_type=self.model_type, character_coverage=0.9995, hard_vocab_limit=False,
+            # no dummy space before each line: Japanese lines do not start with a word break
+            add_dummy_prefix=False, bos_id=-1, eos_id=-1, pad_id=-1, unk_id=0,
+            num_threads=1, minloglevel=2,
+        )
+        self._model_bytes = buffer.getvalue()
+        self._processor = None
+
+    @property
+    def processor(self):
+        if self._model_bytes is None:
+            raise SeqgenError("the sentencepiece tokenizer is not trained: call fit() on the corpus first")
+        if self._processor is None:
+            import sentencepiece
+
+            self._processor = sentencepiece.SentencePieceProcessor(model_proto=self._model_bytes)
+        return self._processor
+
+    def model_bytes(self) -> bytes:
+        """The serialized sentencepiece model (stored in bundles as ``tokenizer.model``)."""
+        self.processor  # raises when untrained
+        return self._model_bytes
+
+    def segment(self, line: str) -> list[str]:
+        return list(self.processor.encode(line, out_type=str))
+
+    def join(self, pieces: list[str]) -> str:
+        return self.processor.decode_pieces(pieces)
+
+    def spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {"name": self.name, "vocab_size": self.vocab_size, "model_type": self.model_type}
+        if self._model_bytes is not None:
+            spec["model"] = base64.b64encode(self._model_bytes).decode("ascii")
+        return spec
