@@ -8,6 +8,7 @@ nothing but the lexicon. Reading whole compositions is left to ``tabla_notation`
 from __future__ import annotations
 
 import difflib
+import re
 from functools import lru_cache
 
 REST = "-"
@@ -73,9 +74,27 @@ def split_word(word: str) -> tuple[str, ...]:
     Raises:
         UnknownBol: when no sequence of lexicon entries spells the word.
     """
-    bols = _segment(word.lower())
+    bols = _segment_by_capitals(word)
+    if bols is None:
+        bols = _segment(word.lower())
     if bols is None:
         raise UnknownBol(word, _first_unreadable(word.lower()), suggest(word))
+    return bols
+
+
+# Canonical joins capitalise each bol ("DhiTra"); a rest or a run of other characters is its own chunk.
+_CAPITAL_CHUNK = re.compile(r"[A-Z][a-z]*|[a-z]+|-|[^A-Za-z-]+")
+
+
+def _segment_by_capitals(word: str) -> tuple[str, ...] | None:
+    # Capitals mark bol boundaries where the writer gave them, which keeps canonical text
+    # unambiguous: "DhiTra" is Dhi Tra, though "dhitra" would read longest-first as Dhit Ra.
+    bols: tuple[str, ...] = ()
+    for chunk in _CAPITAL_CHUNK.findall(word):
+        part = _segment(chunk.lower())
+        if part is None:
+            return None  # e.g. "TiT": capitals that split a bol; read the word as a whole
+        bols += part
     return bols
 
 

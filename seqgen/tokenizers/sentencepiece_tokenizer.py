@@ -48,6 +48,14 @@ class SentencePieceTokenizer(LyricsTokenizer):
         if not lines:
             raise SeqgenError("sentencepiece needs at least one line of text to learn from")
         buffer = io.BytesIO()
+        try:
+            self._train(sentencepiece, lines, buffer)
+        except RuntimeError as error:
+            raise SeqgenError(f"sentencepiece could not learn from this corpus: {_first_line(error)}") from None
+        self._model_bytes = buffer.getvalue()
+        self._processor = None
+
+    def _train(self, sentencepiece, lines: list[str], buffer: io.BytesIO) -> None:
         sentencepiece.SentencePieceTrainer.train(
             sentence_iterator=iter(lines), model_writer=buffer, vocab_size=self.vocab_size,
             model_type=self.model_type, character_coverage=0.9995, hard_vocab_limit=False,
@@ -55,8 +63,6 @@ class SentencePieceTokenizer(LyricsTokenizer):
             add_dummy_prefix=False, bos_id=-1, eos_id=-1, pad_id=-1, unk_id=0,
             num_threads=1, minloglevel=2,
         )
-        self._model_bytes = buffer.getvalue()
-        self._processor = None
 
     @property
     def processor(self):
@@ -84,3 +90,9 @@ class SentencePieceTokenizer(LyricsTokenizer):
         if self._model_bytes is not None:
             spec["model"] = base64.b64encode(self._model_bytes).decode("ascii")
         return spec
+
+
+def _first_line(error: Exception) -> str:
+    # sentencepiece prefixes "INTERNAL: src/...cc(638) [condition]"; the useful words follow.
+    message = str(error).strip().splitlines()[0]
+    return message.split("] ", 1)[-1]
