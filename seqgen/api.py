@@ -1,0 +1,274 @@
+"""The public facade: ``seqgen.train``, ``seqgen.load`` and the ``Generator`` they return.
+
+Each function wires the lower layers together (corpus -> tokenizer -> vocab -> data -> training ->
+bundle); none of the maths lives here.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import shutil
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from seqgen import bundle as bundles
+from seqgen.corpus import corpus_files
+from seqgen.data import DataConfig, eval_windows, id_stream, split_documents, windows
+from seqgen.domains import check_domain, load_documents, tokenizer_for
+from seqgen.errors import SeqgenError
+from seqgen.vocab import Vocab
+
+# Defaults that differ by domain: Japanese needs a wider embedding for its 8000-token vocabulary.
+DOMAIN_DEFAULTS: dict[str, dict[str, Any]] = {
+    "tabla": {"embedding_dim": 64, "rnn_size": 256},
+    "japanese": {"embedding_dim": 128, "rnn_size": 256, "seq_length": 40},
+}
+
+
+def _config_fields():
+    from seqgen.model import ModelConfig
+    from seqgen.training import TrainConfig
+
+    return {
+        "model": {field.name for field in fields(ModelConfig)} - {"vocab_size"},
+        "training": {field.name for field in fields(TrainConfig)},
+        "data": {field.name for field in fields(DataConfig)},
+    }
+
+
+def split_settings(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Sort keyword settings into model / training / data sections; unknown names are an error."""
+    sections = _config_fields()
+    sorted_settings: dict[str, dict[str, Any]] = {name: {} for name in sections}
+    for key, value in settings.items():
+        section = next((name for name, keys in sections.items() if key in keys), None)
+        if section is None:
+            known = sorted(set().union(*sections.values()))
+            raise SeqgenError(f"unknown setting {key!r}; known settings: {', '.join(known)}")
+        sorted_settings[section][key] = value
+    return sorted_settings
+
+
+def corpus_sha256(corpus: str | Path) -> str:
+    """SHA-256 over the corpus files' names (relative) and bytes, in sorted order."""
+    digest = hashlib.sha256()
+    root = Path(corpus)
+    for file in corpus_files(corpus):
+        digest.update(str(file.relative_to(root) if root.is_dir() else file.name).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def train(domain: str, corpus: str | Path, out: str | Path | None = None, *, resume: bool = False,
+          force: bool = False, tokenizer: str | None = None, encoding: str | None = None,
+          verbose: str = "lines", **settings: Any) -> "Generator":
+    """Train a model on a corpus and write a bundle.
+
+    Args:
+        domain: ``tabla`` or ``japanese``.
+        corpus: a file or a folder of ``.txt`` files.
+        out: bundle folder (default ``models/<domain>``).
+        resume: continue from the bundle's newest checkpoint (its settings are kept; ``epochs`` may grow).
+        force: replace an existing bundle.
+        tokenizer: ``sentencepiece`` instead of the domain's default tokenizer.
+        encoding: text encoding of the corpus.
+        verbose: ``bar``, ``lines`` or ``quiet``.
+        **settings: any ``ModelConfig``, ``TrainConfig`` or ``DataConfig`` field (``epochs=5``, ``rnn_size=128``...).
+
+    Returns:
+        A ``Generator`` for the trained bundle.
+
+    Example:
+        >>> generator = seqgen.train("tabla", "corpora/teentaal.txt", epochs=20)
+        >>> generator.compositions(taal="teentaal", cycles=2)
+    """
+    domain = check_domain(domain)
+    out = Path(out) if out is not None else Path("models") / domain
+    split = split_settings(settings)
+    _claim_output(out, resume, force)
+    if resume:
+        return _resume(out, split, verbose)
+    return _train_new(domain, Path(corpus), out, split, tokenizer, encoding, verbose)
+
+
+def _claim_output(out: Path, resume: bool, force: bool) -> None:
+    exists = out.exists() and (not out.is_dir() or any(out.iterdir()))
+    if resume and force:
+        raise SeqgenError("--resume and --force contradict each other: pick one")
+    if resume and not exists:
+        raise SeqgenError(f"{out}: nothing to resume (no bundle there)")
+    if exists and not resume and not force:
+        raise SeqgenError(f"{out} already holds a model; use --resume to continue it or --force to replace it")
+    if exists and force:
+        # only ever delete what seqgen wrote: a folder with a bundle's config.json
+        if not out.is_dir() or not (out / bundles.CONFIG_FILE).exists():
+            raise SeqgenError(f"{out} is not a seqgen model bundle; refusing to replace it, remove it yourself")
+        shutil.rmtree(out)
+
+
+def _train_new(domain, corpus, out, split, tokenizer_name, encoding, verbose) -> "Generator":
+    from seqgen.model import ModelConfig
+    from seqgen.training import TrainConfig
+
+    defaults = DOMAIN_DEFAULTS[domain]
+    data_config = DataConfig(**{**_pick(defaults, "data"), **split["data"]})
+    train_config = TrainConfig(**split["training"])
+    tokenizer = tokenizer_for(domain, tokenizer_name)
+    documents = [document.tokens for document in load_documents(tokenizer, corpus, encoding)]
+    parts = split_documents(len(documents), data_config.val_frac, data_config.test_frac, train_config.seed)
+    train_docs = [documents[index] for index in parts.train]
+    vocab = Vocab.build(train_docs, data_config.vocab_size, keep=tokenizer.structure_tokens)
+    model_config = ModelConfig(vocab_size=len(vocab), **{**_pick(defaults, "model"), **split["model"]})
+    streams = {name: id_stream([documents[index] for index in getattr(parts, name)], vocab)
+               for name in ("train", "val", "test")}
+    windows(streams["train"], data_config.seq_length, data_config.window_stride)  # fail early when too small
+    config = {
+        "domain": domain, "model": model_config.to_dict(), "training": train_config.to_dict(),
+        "data": data_config.to_dict(), "seed": train_config.seed,
+        "corpus": {"path": str(corpus), "sha256": corpus_sha256(corpus), "documents": len(documents),
+                   "train_documents": len(parts.train), "val_documents": len(parts.val),
+                   "test_documents": len(parts.test), "train_tokens": int(len(streams["train"]))},
+        "versions": bundles.library_versions(),
+        "best": None,
+    }
+    bundles.write_metadata(out, config, vocab, tokenizer)
+    bundles.write_splits(out, streams)
+    return _fit(out, config, streams, resume=False, history=[], verbose=verbose)
+
+
+def _resume(out: Path, split: dict, verbose: str) -> "Generator":
+    config = bundles.read_config(out)
+    allowed = {"epochs", "patience"}
+    changed = {key for section in split.values() for key in section} - allowed
+    if changed:
+        raise SeqgenError(f"--resume keeps the bundle's settings; only {', '.join(sorted(allowed))} may change "
+                          f"(got {', '.join(sorted(changed))})")
+    config["training"].update(split["training"])
+    streams = bundles.read_splits(out)
+    history = read_history(out / bundles.HISTORY_CSV)
+    return _fit(out, config, streams, resume=True, history=history, verbose=verbose)
+
+
+def _fit(out: Path, config: dict, streams: dict, resume: bool, history: list[dict], verbose: str) -> "Generator":
+    from seqgen.model import ModelConfig
+    from seqgen.training import TrainConfig, Windows, fit
+
+    data_config = DataConfig(**config["data"])
+    train_config = TrainConfig(**config["training"])
+    x, y = windows(streams["train"], data_config.seq_length, data_config.window_stride)
+    val_x = val_y = None
+    if len(streams["val"]):
+        val_x, val_y = eval_windows(streams["val"], data_config.seq_length)
+    bundles.atomic_write(out / bundles.CONFIG_FILE, _config_json(config))
+
+    def on_improved(model, row: dict) -> None:
+        bundles.save_model(out, model)
+        config["best"] = row
+        bundles.atomic_write(out / bundles.CONFIG_FILE, _config_json(config))
+
+    def write_history(rows: list[dict]) -> None:
+        bundles.atomic_write(out / bundles.HISTORY_CSV, history_csv(rows))
+
+    try:
+        rows = fit(ModelConfig.from_dict(config["model"]), train_config, Windows(x, y, val_x, val_y),
+                   out / bundles.CHECKPOINTS, on_improved, resume=resume, history=history, verbose=verbose)
+    finally:
+        write_history(history)
+    write_history(rows)
+    _plot_history(rows, out / bundles.HISTORY_PNG)
+    return load(out)
+
+
+def _config_json(config: dict) -> str:
+    import json
+
+    return json.dumps({"format_version": bundles.FORMAT_VERSION, **config}, indent=2)
+
+
+def _pick(defaults: dict[str, Any], section: str) -> dict[str, Any]:
+    keys = _config_fields()[section]
+    return {key: value for key, value in defaults.items() if key in keys}
+
+
+HISTORY_COLUMNS = ("epoch", "loss", "perplexity", "accuracy", "val_loss", "val_perplexity", "val_accuracy",
+                   "learning_rate")
+
+
+def history_csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, HISTORY_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: row[key] for key in HISTORY_COLUMNS})
+    return buffer.getvalue()
+
+
+def read_history(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    try:
+        return [{key: (int(row[key]) if key == "epoch" else float(row[key])) for key in HISTORY_COLUMNS}
+                for row in rows]
+    except (KeyError, ValueError, TypeError):
+        raise SeqgenError(f"{path}: damaged training history") from None
+
+
+def _plot_history(rows: list[dict], path: Path) -> None:
+    """Loss and perplexity per epoch as a PNG (skipped without matplotlib)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    epochs = [row["epoch"] for row in rows]
+    figure, (loss_axis, ppl_axis) = plt.subplots(1, 2, figsize=(9, 3.5))
+    for key, label in (("loss", "train"), ("val_loss", "validation")):
+        loss_axis.plot(epochs, [row[key] for row in rows], marker=".", label=label)
+    for key, label in (("perplexity", "train"), ("val_perplexity", "validation")):
+        ppl_axis.plot(epochs, [row[key] if math.isfinite(row[key]) else None for row in rows], marker=".", label=label)
+    loss_axis.set(title="cross-entropy (nats/token)", xlabel="epoch")
+    ppl_axis.set(title="perplexity", xlabel="epoch", yscale="log")
+    loss_axis.legend()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    plt.close(figure)
+    bundles.atomic_write(path, buffer.getvalue())
+
+
+def load(path: str | Path) -> "Generator":
+    """Open a model bundle for sampling and evaluation (no TensorFlow needed to sample)."""
+    return Generator(bundles.load(path))
+
+
+class Generator:
+    """A trained model with its vocabulary and tokenizer: sample, evaluate."""
+
+    def __init__(self, bundle: bundles.Bundle):
+        self.bundle = bundle
+
+    @property
+    def path(self) -> Path:
+        return self.bundle.path
+
+    @property
+    def domain(self) -> str:
+        return self.bundle.domain
+
+    def evaluate(self, file: str | Path | None = None, order: int = 3, encoding: str | None = None) -> dict:
+        """Cross-entropy, perplexity and accuracy on ``file`` (default: the held-out split), beside
+        an interpolated Kneser-Ney baseline trained on the bundle's training split."""
+        from seqgen.evaluation import evaluate
+
+        return evaluate(self.bundle, file, order=order, encoding=encoding)
+
+    def __repr__(self) -> str:
+        return f"Generator({str(self.path)!r}, domain={self.domain!r})"

@@ -1,0 +1,249 @@
+"""Model bundles: one directory holding everything a trained model needs, written atomically.
+
+Files: ``model.keras`` (the Keras model, loaded in safe mode), ``weights.npz`` (the same weights as
+plain arrays, so sampling needs no TensorFlow), ``vocab.json``, ``tokenizer.json`` (and
+``tokenizer.model`` for sentencepiece), ``config.json`` (settings, seed, corpus SHA-256, versions,
+format version), ``splits.npz`` (id streams of the train/val/test documents), ``history.csv``,
+``history.png`` and ``checkpoints/``. Every file is written to a temporary name and renamed, so a
+killed process never leaves a half-written file. Training itself is ``training``'s job.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqgen.errors import SeqgenError
+from seqgen.tokenizers import Tokenizer, from_spec
+from seqgen.vocab import Vocab
+
+FORMAT_VERSION = 1
+MODEL_FILE = "model.keras"
+WEIGHTS_FILE = "weights.npz"
+VOCAB_FILE = "vocab.json"
+TOKENIZER_FILE = "tokenizer.json"
+SENTENCEPIECE_FILE = "tokenizer.model"
+CONFIG_FILE = "config.json"
+SPLITS_FILE = "splits.npz"
+HISTORY_CSV = "history.csv"
+HISTORY_PNG = "history.png"
+CHECKPOINTS = "checkpoints"
+_CONFIG_SECTIONS = {"format_version": int, "domain": str, "model": dict, "training": dict, "data": dict,
+                    "seed": int, "corpus": dict, "versions": dict}
+
+
+class BundleError(SeqgenError):
+    """A bundle that is missing, partial, corrupt, or from a newer seqgen."""
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(payload)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def save_keras_atomic(model, path: Path, include_optimizer: bool = True) -> None:
+    """``model.save`` to a temporary ``.keras`` file, then rename over ``path``."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
+    try:
+        if include_optimizer:
+            model.save(temporary)
+        else:
+            import keras
+
+            keras.saving.save_model(model, temporary, include_optimizer=False)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that decide whether a bundle reproduces (TensorFlow only if already imported)."""
+    import sys
+
+    import seqgen
+
+    versions = {"seqgen": seqgen.__version__, "python": platform.python_version(), "numpy": np.__version__}
+    if "tensorflow" in sys.modules:
+        import keras
+        import tensorflow
+
+        versions.update(tensorflow=tensorflow.__version__, keras=keras.__version__)
+    return versions
+
+
+def write_metadata(directory: Path, config: dict[str, Any], vocab: Vocab, tokenizer: Tokenizer) -> None:
+    """Vocabulary, tokenizer spec (plus the sentencepiece model file) and config.json."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    atomic_write(directory / VOCAB_FILE, vocab.to_json())
+    atomic_write(directory / TOKENIZER_FILE, json.dumps(tokenizer.spec(), ensure_ascii=False))
+    if hasattr(tokenizer, "model_bytes"):
+        atomic_write(directory / SENTENCEPIECE_FILE, tokenizer.model_bytes())
+    atomic_write(directory / CONFIG_FILE, json.dumps({"format_version": FORMAT_VERSION, **config}, indent=2))
+
+
+def write_splits(directory: Path, streams: dict[str, np.ndarray]) -> None:
+    buffer = io.BytesIO()
+    np.savez(buffer, **streams)
+    atomic_write(Path(directory) / SPLITS_FILE, buffer.getvalue())
+
+
+def model_weights(model) -> dict[str, np.ndarray]:
+    """The model's weights by name (``embedding``, ``rnn1/kernel`` ..., ``logits/kernel``)."""
+    weights = {"embedding": model.get_layer("embedding").get_weights()[0]}
+    recurrent = [layer for layer in model.layers if layer.__class__.__name__ == "ScanRecurrent"]
+    for index, layer in enumerate(recurrent, start=1):
+        kernel, recurrent_kernel, bias = layer.get_weights()
+        weights.update({f"rnn{index}/kernel": kernel, f"rnn{index}/recurrent_kernel": recurrent_kernel,
+                        f"rnn{index}/bias": bias})
+    kernel, bias = model.get_layer("logits").get_weights()
+    weights.update({"logits/kernel": kernel, "logits/bias": bias})
+    return weights
+
+
+def save_model(directory: Path, model) -> None:
+    """The inference model (no optimizer) and its weights as plain arrays."""
+    directory = Path(directory)
+    buffer = io.BytesIO()
+    np.savez(buffer, **model_weights(model))
+    save_keras_atomic(model, directory / MODEL_FILE, include_optimizer=False)
+    atomic_write(directory / WEIGHTS_FILE, buffer.getvalue())
+
+
+@dataclass
+class Bundle:
+    """A loaded bundle; ``model`` is the Keras model, loaded only when asked for."""
+
+    path: Path
+    config: dict[str, Any]
+    vocab: Vocab
+    tokenizer: Tokenizer
+    weights: dict[str, np.ndarray]
+    model: Any = None
+
+    @property
+    def domain(self) -> str:
+        return self.config["domain"]
+
+    def splits(self) -> dict[str, np.ndarray]:
+        return read_splits(self.path)
+
+
+def read_splits(directory: Path) -> dict[str, np.ndarray]:
+    """The id streams of the train / val / test documents the bundle was trained with."""
+    return _read_npz(Path(directory) / SPLITS_FILE)
+
+
+def read_config(directory: Path) -> dict[str, Any]:
+    """``config.json`` of a bundle, checked for shape and format version."""
+    directory = Path(directory)
+    if not directory.exists():
+        raise BundleError(f"{directory}: no such model bundle")
+    if not directory.is_dir():
+        raise BundleError(f"{directory}: a model bundle is a folder, this is a file")
+    config = _read_json(directory / CONFIG_FILE, dict)
+    for key, kind in _CONFIG_SECTIONS.items():
+        if not isinstance(config.get(key), kind):
+            raise BundleError(f"{directory / CONFIG_FILE}: '{key}' is missing or not a {kind.__name__}")
+    if config["format_version"] > FORMAT_VERSION:
+        raise BundleError(f"{directory}: bundle format {config['format_version']} is newer than this seqgen "
+                          f"reads ({FORMAT_VERSION}); upgrade seqgen")
+    return config
+
+
+def load(directory: str | Path, keras_model: bool = False) -> Bundle:
+    """Load a bundle, checking that its parts agree.
+
+    Args:
+        directory: the bundle folder.
+        keras_model: also load ``model.keras`` (imports TensorFlow; safe mode, no code runs).
+
+    Raises:
+        BundleError: missing, partial, corrupt, inconsistent or too new.
+    """
+    directory = Path(directory)
+    config = read_config(directory)
+    vocab = _guarded(directory / VOCAB_FILE, lambda path: Vocab.from_json(path.read_text(encoding="utf-8")))
+    tokenizer = _guarded(directory / TOKENIZER_FILE, lambda path: from_spec(_read_json(path, dict)))
+    weights = _read_npz(directory / WEIGHTS_FILE)
+    expected = config["model"].get("vocab_size")
+    for name in ("embedding", "logits/bias"):
+        if name not in weights or weights[name].shape[0] != len(vocab) or expected != len(vocab):
+            raise BundleError(f"{directory}: vocabulary ({len(vocab)} tokens) and model (vocab_size {expected}) "
+                              f"do not agree")
+    bundle = Bundle(directory, config, vocab, tokenizer, weights)
+    if keras_model:
+        bundle.model = load_keras_model(directory / MODEL_FILE)
+    return bundle
+
+
+def load_keras_model(path: Path, compile: bool = False):
+    """A Keras model file, in safe mode (no lambdas or other code from the file); ``compile``
+    restores a checkpoint's optimizer and its state."""
+    path = Path(path)
+    if not path.exists():
+        raise BundleError(f"{path.parent}: partial bundle, {path.name} is missing")
+    import keras
+
+    import seqgen.model  # noqa: F401  registers ScanRecurrent for deserialisation
+
+    try:
+        return keras.models.load_model(path, safe_mode=True, compile=compile)
+    except Exception as error:  # Keras raises many kinds for a damaged file
+        raise BundleError(f"{path}: corrupt or unreadable model file ({type(error).__name__}: "
+                          f"{str(error).splitlines()[0][:200] if str(error) else 'no detail'})") from None
+
+
+def _guarded(path: Path, read):
+    if not path.exists():
+        raise BundleError(f"{path.parent}: partial bundle, {path.name} is missing")
+    try:
+        return read(path)
+    except SeqgenError as error:
+        raise BundleError(f"{path}: {error}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise BundleError(f"{path}: unreadable ({error})") from None
+
+
+def _read_json(path: Path, kind: type):
+    if not path.exists():
+        raise BundleError(f"{path.parent}: partial bundle, {path.name} is missing")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BundleError(f"{path}: corrupt JSON ({error})") from None
+    if not isinstance(data, kind):
+        raise BundleError(f"{path}: expected a JSON {kind.__name__}")
+    return data
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    if not path.exists():
+        raise BundleError(f"{path.parent}: partial bundle, {path.name} is missing")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except Exception as error:  # zipfile, ValueError, EOFError for a damaged archive
+        raise BundleError(f"{path}: corrupt array file ({type(error).__name__})") from None

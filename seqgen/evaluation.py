@@ -1,0 +1,114 @@
+"""Evaluating a bundle: cross-entropy, perplexity and next-token accuracy of the LSTM on a text,
+beside an interpolated Kneser-Ney baseline fitted on the bundle's training split.
+
+Uses the NumPy forward pass (no TensorFlow); the n-gram maths is ``ngram``'s.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from seqgen.corpus import read_corpus
+from seqgen.errors import SeqgenError
+from seqgen.ngram import KneserNey
+from seqgen.numpy_model import from_bundle, log_softmax
+
+# documents evaluated together in one padded batch
+_BATCH = 32
+# the Kneser-Ney baseline ranks every vocabulary entry for accuracy; above this size it samples
+_MAX_RANKED_VOCAB = 400
+
+
+def documents_of(bundle, file: str | Path | None, encoding: str | None = None) -> list[np.ndarray]:
+    """Id sequences ``<s> ... </s>`` of a text file, or of the bundle's held-out split."""
+    if file is None:
+        splits = bundle.splits()
+        stream = splits["test"] if len(splits.get("test", [])) else splits["val"]
+        if not len(stream):
+            raise SeqgenError(f"{bundle.path} has no held-out documents (trained with --val-frac 0); pass a FILE")
+        return split_stream(stream, bundle.vocab.start_id)
+    sequences = []
+    for source, text in read_corpus(file, encoding):
+        for document in bundle.tokenizer.tokenize(text, source):
+            if document.tokens:
+                ids = [bundle.vocab.start_id, *bundle.vocab.encode(document.tokens), bundle.vocab.end_id]
+                sequences.append(np.asarray(ids, dtype=np.int32))
+    if not sequences:
+        raise SeqgenError(f"{file}: no documents to evaluate")
+    return sequences
+
+
+def split_stream(stream: np.ndarray, start_id: int) -> list[np.ndarray]:
+    """Cut an id stream at each ``<s>`` into documents."""
+    starts = np.flatnonzero(stream == start_id).tolist() + [len(stream)]
+    return [stream[begin:end] for begin, end in zip(starts, starts[1:]) if end - begin > 1]
+
+
+def lstm_scores(model, documents: list[np.ndarray]) -> tuple[float, int, int]:
+    """(sum of -log p of every next token, tokens, correct argmax predictions)."""
+    nats, tokens, correct = 0.0, 0, 0
+    ordered = sorted(documents, key=len)  # similar lengths together: less padding
+    for begin in range(0, len(ordered), _BATCH):
+        batch = ordered[begin:begin + _BATCH]
+        width = max(len(document) for document in batch) - 1
+        inputs = np.zeros((len(batch), width), dtype=np.int32)
+        targets = np.zeros_like(inputs)
+        mask = np.zeros(inputs.shape, dtype=bool)
+        for row, document in enumerate(batch):
+            inputs[row, :len(document) - 1] = document[:-1]
+            targets[row, :len(document) - 1] = document[1:]
+            mask[row, :len(document) - 1] = True
+        log_probs = log_softmax(model.sequence_logits(inputs))
+        picked = np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
+        nats -= float(picked[mask].sum())
+        correct += int((log_probs.argmax(-1) == targets)[mask].sum())
+        tokens += int(mask.sum())
+    return nats, tokens, correct
+
+
+def ngram_scores(ngram: KneserNey, documents: list[np.ndarray], vocab_size: int, start_id: int):
+    """Same triple for the n-gram model; accuracy ranks the whole vocabulary when it is small."""
+    nats, tokens, correct = 0.0, 0, 0
+    candidates = range(vocab_size) if vocab_size <= _MAX_RANKED_VOCAB else None
+    for document in documents:
+        context = [start_id] * (ngram.order - 1)
+        for token in document[1:].tolist():
+            nats -= ngram.logprob(tuple(context), token)
+            if candidates is not None:
+                correct += ngram.most_likely(tuple(context), candidates) == token
+            context.append(token)
+            tokens += 1
+    return nats, tokens, (correct if candidates is not None else None)
+
+
+def evaluate(bundle, file: str | Path | None = None, order: int = 3, encoding: str | None = None) -> dict:
+    """Metrics of the bundle's model and of a Kneser-Ney baseline on the same tokens.
+
+    Returns:
+        ``tokens``, ``cross_entropy_nats``, ``bits_per_token``, ``perplexity``, ``accuracy`` and
+        ``baseline`` (``name``, ``perplexity``, ``accuracy``; accuracy is None for large vocabularies).
+    """
+    if order < 1:
+        raise SeqgenError(f"--order must be at least 1, got {order}")
+    documents = documents_of(bundle, file, encoding)
+    nats, tokens, correct = lstm_scores(from_bundle(bundle), documents)
+    start = bundle.vocab.start_id
+    training = split_stream(bundle.splits()["train"], start)
+    ngram = KneserNey(order, len(bundle.vocab)).fit([document[1:].tolist() for document in training], pad=start)
+    base_nats, _, base_correct = ngram_scores(ngram, documents, len(bundle.vocab), start)
+    cross_entropy = nats / tokens
+    return {
+        "tokens": tokens,
+        "cross_entropy_nats": cross_entropy,
+        "bits_per_token": cross_entropy / math.log(2),
+        "perplexity": math.exp(cross_entropy),
+        "accuracy": correct / tokens,
+        "baseline": {
+            "name": f"interpolated Kneser-Ney, order {order}",
+            "perplexity": math.exp(base_nats / tokens),
+            "accuracy": None if base_correct is None else base_correct / tokens,
+        },
+    }

@@ -1,0 +1,109 @@
+"""The trained network's forward pass in NumPy: a stateful step for any batch of streams.
+
+Sampling and evaluation use this instead of Keras: no TensorFlow import, no re-reading of a window
+per token, and logits equal to the Keras model's (tested to 1e-4). It reads the plain weight arrays
+of a bundle (``bundle.model_weights`` names); drawing tokens is ``sampling``'s job.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+State = list  # per layer: (h, c) for lstm, h for gru and rnn
+
+
+def _gate(x: np.ndarray, kind: str) -> np.ndarray:
+    if kind == "hard_sigmoid":
+        return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class NumpyModel:
+    """Forward pass of ``Embedding -> recurrent layers -> Dense`` from a bundle's weights.
+
+    Args:
+        weights: arrays named ``embedding``, ``rnnN/kernel``, ``rnnN/recurrent_kernel``,
+            ``rnnN/bias``, ``logits/kernel``, ``logits/bias``.
+        cell: ``lstm``, ``gru`` or ``rnn``.
+        gate_activation: ``hard_sigmoid`` or ``sigmoid``.
+    """
+
+    def __init__(self, weights: dict[str, np.ndarray], cell: str = "lstm", gate_activation: str = "hard_sigmoid"):
+        self.cell = cell
+        self.kind = gate_activation
+        self.embedding = weights["embedding"].astype(np.float32)
+        self.layers = []
+        index = 1
+        while f"rnn{index}/kernel" in weights:
+            self.layers.append(tuple(weights[f"rnn{index}/{name}"].astype(np.float32)
+                                     for name in ("kernel", "recurrent_kernel", "bias")))
+            index += 1
+        self.output_kernel = weights["logits/kernel"].astype(np.float32)
+        self.output_bias = weights["logits/bias"].astype(np.float32)
+        self.units = self.layers[0][1].shape[0]
+        # the embedding lookup and the first layer's input projection fold into one table
+        kernel, _, bias = self.layers[0]
+        first_bias = bias[0] if cell == "gru" else bias
+        self.first_projection = self.embedding @ kernel + first_bias
+
+    @property
+    def vocab_size(self) -> int:
+        return self.output_bias.shape[0]
+
+    def initial_state(self, batch: int) -> State:
+        zeros = lambda: np.zeros((batch, self.units), dtype=np.float32)  # noqa: E731
+        return [(zeros(), zeros()) if self.cell == "lstm" else zeros() for _ in self.layers]
+
+    def step(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State]:
+        """Logits for the next token of each stream after reading ``ids`` [B], and the new state."""
+        projected = self.first_projection[ids]
+        new_state = []
+        for index, (kernel, recurrent_kernel, bias) in enumerate(self.layers):
+            if index:
+                projected = hidden @ kernel + (bias[0] if self.cell == "gru" else bias)
+            hidden, layer_state = self._cell(projected, state[index], recurrent_kernel, bias)
+            new_state.append(layer_state)
+        return hidden @ self.output_kernel + self.output_bias, new_state
+
+    def _cell(self, x, state, recurrent_kernel, bias):
+        if self.cell == "lstm":
+            h, c = state
+            z = x + h @ recurrent_kernel
+            i, f, g, o = np.split(z, 4, axis=-1)
+            c = _gate(f, self.kind) * c + _gate(i, self.kind) * np.tanh(g)
+            h = _gate(o, self.kind) * np.tanh(c)
+            return h, (h, c)
+        if self.cell == "gru":
+            x_z, x_r, x_h = np.split(x, 3, axis=-1)
+            h_z, h_r, h_h = np.split(state @ recurrent_kernel + bias[1], 3, axis=-1)
+            z = _gate(x_z + h_z, self.kind)
+            r = _gate(x_r + h_r, self.kind)
+            h = z * state + (1.0 - z) * np.tanh(x_h + r * h_h)
+            return h, h
+        h = np.tanh(x + state @ recurrent_kernel)
+        return h, h
+
+    def sequence_logits(self, ids: np.ndarray) -> np.ndarray:
+        """Logits after every position of ``ids`` [B, T] (streams start from a zero state)."""
+        state = self.initial_state(ids.shape[0])
+        outputs = []
+        for t in range(ids.shape[1]):
+            logits, state = self.step(ids[:, t], state)
+            outputs.append(logits)
+        return np.stack(outputs, axis=1)
+
+    def select(self, state: State, rows: np.ndarray) -> State:
+        """The state of some streams only (beam search and backtracking reorder streams)."""
+        if self.cell == "lstm":
+            return [(h[rows], c[rows]) for h, c in state]
+        return [h[rows] for h in state]
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def from_bundle(bundle) -> NumpyModel:
+    model = bundle.config["model"]
+    return NumpyModel(bundle.weights, model.get("cell", "lstm"), model.get("gate_activation", "hard_sigmoid"))

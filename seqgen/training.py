@@ -1,0 +1,297 @@
+"""Training: ``TrainConfig``, the fit loop, per-epoch reports, checkpoints, early stopping, resume.
+
+It trains a model on prepared windows and hands every improved model to a callback; where the
+bundle lives and what else it holds is ``bundle``'s and ``api``'s business.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import signal
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from seqgen.bundle import save_keras_atomic
+from seqgen.errors import SeqgenError
+from seqgen.model import ModelConfig, build_model, logits_model
+
+OPTIMIZERS = ("adam", "rmsprop")
+STRATEGIES = ("mirrored",)
+_CHECKPOINT = re.compile(r"epoch(\d+)-val([0-9.]+|nan|inf)\.keras$")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Fit-loop settings (char-rnn's names where it has them)."""
+
+    epochs: int = 40                 # passes over the training windows
+    batch_size: int = 64             # windows per gradient step
+    learning_rate: float = 3e-3      # initial step size
+    lr_decay: float = 0.97           # learning rate multiplied by this after every epoch
+    optimizer: str = "adam"          # adam | rmsprop
+    grad_clip: float = 5.0           # clip each gradient to this global norm; 0 disables
+    patience: int = 6                # stop after this many epochs without a better validation loss
+    keep_checkpoints: int = 3        # checkpoint files kept (the best one is always kept too)
+    seed: int = 1234                 # same seed, corpus and machine give the same model
+    strategy: str = ""               # "" (one device) or "mirrored" (all local devices)
+    steps_per_execution: int = 8     # gradient steps per compiled call: less Python per step
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "keep_checkpoints", "steps_per_execution"):
+            if getattr(self, name) < 1:
+                raise SeqgenError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.patience < 0:
+            raise SeqgenError(f"patience must not be negative, got {self.patience}")
+        if not self.learning_rate > 0 or not 0 < self.lr_decay <= 1 or self.grad_clip < 0:
+            raise SeqgenError("learning_rate must be > 0, lr_decay in (0, 1], grad_clip >= 0")
+        if self.optimizer not in OPTIMIZERS:
+            raise SeqgenError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
+        if self.strategy and self.strategy not in STRATEGIES:
+            raise SeqgenError(f"unknown strategy {self.strategy!r}; use one of {', '.join(STRATEGIES)} or none")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class TrainingStopped(SeqgenError):
+    """Training ended early for a reason the user must hear about (NaN loss, interruption)."""
+
+
+@dataclass
+class Windows:
+    """Training and validation windows (inputs and next-token targets)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    val_x: np.ndarray | None = None
+    val_y: np.ndarray | None = None
+
+
+class EpochBatches(keras.utils.PyDataset):
+    """Batches of windows in an order fixed by (seed, epoch), so a resumed run sees the same
+    order an uninterrupted one would. The last partial batch is dropped: one shape, one compile."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, epoch: int):
+        super().__init__()
+        self.x, self.y, self.seed = x, y, seed
+        self.batch_size = min(batch_size, len(x))
+        self.epoch = epoch - 1
+        self.on_epoch_end()
+
+    def __len__(self) -> int:
+        return len(self.x) // self.batch_size
+
+    def __getitem__(self, index: int):
+        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        return self.x[rows], self.y[rows]
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+        self.order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.x))
+
+
+def perplexity(loss: float) -> float:
+    return math.exp(loss) if loss < 700 else math.inf
+
+
+class Checkpoints:
+    """``epochNNN-valX.XXXX.keras`` files in a folder, the best one and the newest ones kept."""
+
+    def __init__(self, folder: Path, keep: int):
+        self.folder = Path(folder)
+        self.keep = keep
+
+    def all(self) -> list[tuple[int, float, Path]]:
+        found = []
+        for path in self.folder.glob("epoch*.keras"):
+            match = _CHECKPOINT.search(path.name)
+            if match:
+                found.append((int(match.group(1)), float(match.group(2)), path))
+        return sorted(found)
+
+    def latest(self) -> tuple[int, float, Path] | None:
+        found = self.all()
+        return found[-1] if found else None
+
+    def save(self, model: keras.Model, epoch: int, val_loss: float) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"epoch{epoch:03d}-val{val_loss:.4f}.keras"
+        save_keras_atomic(model, path)
+        self._prune()
+        return path
+
+    def _prune(self) -> None:
+        found = self.all()
+        best = min(found, key=lambda item: (not math.isfinite(item[1]), item[1]))
+        for item in found[:-self.keep]:
+            if item is not best:
+                item[2].unlink(missing_ok=True)
+
+
+class EpochReport(keras.callbacks.Callback):
+    """Plain per-epoch lines (loss, perplexity, accuracy), checkpoints, best-model hand-off,
+    early stopping, NaN and signal handling."""
+
+    def __init__(self, checkpoints: Checkpoints, on_improved: Callable[[dict], None],
+                 patience: int, best: float, history: list[dict], echo: Callable[[str], None] | None):
+        super().__init__()
+        self.checkpoints, self.on_improved, self.patience = checkpoints, on_improved, patience
+        self.best, self.history, self.echo = best, history, echo
+        self.waited = 0
+        self.stop_reason: str | None = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.stop_reason = "nan"
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.stop_reason == "nan":
+            return  # the weights are broken: keep the last good checkpoint, save nothing
+        logs = dict(logs or {})
+        val_loss = float(logs.get("val_loss", logs["loss"]))
+        row = {"epoch": epoch + 1, "loss": float(logs["loss"]), "perplexity": perplexity(float(logs["loss"])),
+               "accuracy": float(logs.get("accuracy", math.nan)), "val_loss": val_loss,
+               "val_perplexity": perplexity(val_loss), "val_accuracy": float(logs.get("val_accuracy", math.nan)),
+               "learning_rate": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))}
+        self.history.append(row)
+        self.checkpoints.save(self.model, epoch + 1, val_loss)
+        if val_loss < self.best:
+            self.best, self.waited = val_loss, 0
+            self.on_improved(row)
+        else:
+            self.waited += 1
+        if self.echo:
+            self.echo(format_row(row))
+        if self.patience and self.waited >= self.patience:
+            self.stop_reason = "early"
+            self.model.stop_training = True
+
+
+def format_row(row: dict) -> str:
+    return (f"epoch {row['epoch']:3d}  loss {row['loss']:.4f}  ppl {row['perplexity']:.3f}  "
+            f"acc {row['accuracy']:.3f}  val_loss {row['val_loss']:.4f}  val_ppl {row['val_perplexity']:.3f}  "
+            f"val_acc {row['val_accuracy']:.3f}")
+
+
+def make_strategy(name: str):
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def compile_model(model: keras.Model, config: TrainConfig, distributed: bool) -> keras.Model:
+    """The logits model, compiled with optimizer, decay, clipping and metrics."""
+    trainable = logits_model(model)
+    optimizer_class = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}[config.optimizer]
+    clip = {"global_clipnorm": config.grad_clip} if config.grad_clip else {}
+    trainable.compile(
+        optimizer=optimizer_class(learning_rate=config.learning_rate, **clip),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        # XLA pays off on one device; under a distribution strategy Keras runs it per replica
+        jit_compile=not distributed,
+        steps_per_execution=config.steps_per_execution,
+    )
+    return trainable
+
+
+def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkpoint_dir: Path,
+        on_improved: Callable[[keras.Model, dict], None], resume: bool = False,
+        history: list[dict] | None = None, verbose: str = "lines") -> list[dict]:
+    """Train (or continue training) and return the history rows of every epoch so far.
+
+    Args:
+        model_config: the network.
+        config: fit-loop settings.
+        windows: prepared training (and validation) windows.
+        checkpoint_dir: where ``epochNNN-val*.keras`` files go; resume reads the newest one.
+        on_improved: called with the softmax model and the epoch's row when validation loss improves.
+        resume: continue from the newest checkpoint, with its optimizer state.
+        history: rows of the epochs already done (when resuming).
+        verbose: ``"bar"`` (Keras progress bar), ``"lines"`` (one plain line per epoch) or ``"quiet"``.
+
+    Raises:
+        TrainingStopped: on a NaN/infinite loss or an interrupt (after saving what can be saved).
+    """
+    keras.utils.set_random_seed(config.seed)
+    checkpoints = Checkpoints(checkpoint_dir, config.keep_checkpoints)
+    with make_strategy(config.strategy).scope():
+        model, trainable, first_epoch = _prepare(model_config, config, checkpoints, resume)
+    history = [row for row in history or [] if row["epoch"] <= first_epoch]
+    if first_epoch >= config.epochs:
+        return history
+
+    def improved(row: dict) -> None:
+        model.set_weights(trainable.get_weights())  # same order: the softmax layer has no weights
+        on_improved(model, row)
+
+    best = min((row["val_loss"] for row in history), default=math.inf)
+    report = EpochReport(checkpoints, improved, config.patience, best, history,
+                         _echo if verbose == "lines" else None)
+    schedule = keras.callbacks.LearningRateScheduler(lambda epoch: config.learning_rate * config.lr_decay ** epoch)
+    batches = EpochBatches(windows.x, windows.y, config.batch_size, config.seed, first_epoch)
+    validation = (windows.val_x, windows.val_y) if windows.val_x is not None else None
+    with _stop_on_signals(trainable) as signals:
+        trainable.fit(batches, validation_data=validation, epochs=config.epochs, initial_epoch=first_epoch,
+                      callbacks=[schedule, report], verbose=1 if verbose == "bar" else 0)
+    if report.stop_reason == "nan":
+        raise TrainingStopped("training stopped: the loss became NaN or infinite (try a lower --learning-rate "
+                              "or --grad-clip); the last good checkpoint is kept")
+    if signals:
+        raise TrainingStopped(f"training interrupted by {signals[0]} after epoch {history[-1]['epoch'] if history else 0}; "
+                              f"a checkpoint is saved, continue with --resume")
+    if report.stop_reason == "early" and verbose != "quiet":
+        _echo(f"early stop: no better validation loss for {config.patience} epochs")
+    return history
+
+
+def _prepare(model_config: ModelConfig, config: TrainConfig, checkpoints: Checkpoints, resume: bool):
+    """(softmax model, compiled logits model, epochs already done)."""
+    model = build_model(model_config)
+    latest = checkpoints.latest() if resume else None
+    if latest is None:
+        return model, compile_model(model, config, bool(config.strategy)), 0
+    from seqgen.bundle import load_keras_model
+
+    # the checkpoint holds the compiled logits model with its optimizer state
+    trainable = load_keras_model(latest[2], compile=True)
+    model.set_weights(trainable.get_weights())
+    return model, trainable, latest[0]
+
+
+def _echo(line: str) -> None:
+    print(line, flush=True)
+
+
+class _stop_on_signals:
+    """While training, SIGINT and SIGTERM ask Keras to stop after the current step; the epoch's
+    end then writes a checkpoint. The list it yields names the signals received."""
+
+    def __init__(self, model: keras.Model):
+        self.model = model
+        self.received: list[str] = []
+        self.previous: dict = {}
+
+    def __enter__(self) -> list[str]:
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self.previous[number] = signal.signal(number, self._handle)
+        return self.received
+
+    def _handle(self, number, frame) -> None:
+        self.received.append(signal.Signals(number).name)
+        self.model.stop_training = True
+
+    def __exit__(self, *exc) -> None:
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
