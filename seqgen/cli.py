@@ -129,6 +129,86 @@ def tokenize(
                f"{coverage.distinct_unknown} distinct)")
 
 
+@app.command()
+@user_errors
+def train(
+    domain: str = typer.Argument(..., help="tabla or japanese."),
+    corpus: Path = typer.Argument(..., help="Corpus file or folder of .txt files."),
+    out: Optional[Path] = typer.Option(None, help="Bundle folder [default: models/DOMAIN]."),
+    epochs: Optional[int] = typer.Option(None, help="Passes over the training windows [default: 40]."),
+    batch_size: Optional[int] = typer.Option(None, help="Windows per gradient step [default: 64]."),
+    seq_length: Optional[int] = typer.Option(None, help="Tokens per training window (BPTT length) [default: 50; japanese 40]."),
+    stride: Optional[int] = typer.Option(None, help="Tokens between window starts [default: seq-length]."),
+    rnn_size: Optional[int] = typer.Option(None, help="Units per recurrent layer [default: 256]."),
+    embedding_dim: Optional[int] = typer.Option(None, help="Embedding width [default: 64; japanese 128]."),
+    layers: Optional[int] = typer.Option(None, help="Recurrent layers [default: 2]."),
+    cell: Optional[str] = typer.Option(None, help="lstm, gru or rnn [default: lstm]."),
+    gate_activation: Optional[str] = typer.Option(None, help="hard_sigmoid or sigmoid [default: hard_sigmoid]."),
+    dropout: Optional[float] = typer.Option(None, help="Dropout between layers [default: 0]."),
+    optimizer: Optional[str] = typer.Option(None, help="adam or rmsprop [default: adam]."),
+    learning_rate: Optional[float] = typer.Option(None, help="Initial learning rate [default: 0.003]."),
+    lr_decay: Optional[float] = typer.Option(None, help="Learning-rate factor per epoch [default: 0.97]."),
+    grad_clip: Optional[float] = typer.Option(None, help="Global gradient-norm clip, 0 disables [default: 5]."),
+    patience: Optional[int] = typer.Option(None, help="Early stop after this many epochs without improvement [default: 6]."),
+    keep_checkpoints: Optional[int] = typer.Option(None, help="Checkpoint files kept [default: 3]."),
+    vocab_size: Optional[int] = typer.Option(None, help="Vocabulary size, specials included [default: 8000]."),
+    tokenizer: Optional[str] = typer.Option(None, help="Tokenizer (japanese: japanese or sentencepiece)."),
+    val_frac: Optional[float] = typer.Option(None, help="Share of documents for validation [default: 0.05]."),
+    test_frac: Optional[float] = typer.Option(None, help="Share of documents for a final test [default: 0]."),
+    seed: Optional[int] = typer.Option(None, help="Random seed [default: 1234]."),
+    strategy: Optional[str] = typer.Option(None, help="tf.distribute strategy: mirrored (all local devices)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the bundle in --out from its last checkpoint."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing bundle in --out."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+    encoding: Optional[str] = typer.Option(None, help="Text encoding of the corpus (default UTF-8)."),
+) -> None:
+    """Train a model on CORPUS and write a bundle; prints the validation perplexity and the bundle path."""
+    settings = {key: value for key, value in locals().items()
+                if value is not None and key not in _TRAIN_ARGUMENTS}
+    from seqgen.api import train as train_model
+
+    verbose = "quiet" if quiet else ("bar" if sys.stdout.isatty() else "lines")
+    generator = train_model(domain, corpus, out, resume=resume, force=force, tokenizer=tokenizer,
+                            encoding=encoding, verbose=verbose, **settings)
+    best = generator.bundle.config.get("best") or {}
+    if best:
+        typer.echo(f"validation perplexity {best['val_perplexity']:.3f} (epoch {best['epoch']})")
+    typer.echo(f"bundle: {generator.path}")
+
+
+_TRAIN_ARGUMENTS = {"domain", "corpus", "out", "tokenizer", "resume", "force", "quiet", "encoding"}
+
+
+@app.command()
+@user_errors
+def evaluate(
+    model: Path = typer.Argument(..., help="Model bundle folder."),
+    file: Optional[Path] = typer.Argument(None, help="Text to score [default: the bundle's held-out documents]."),
+    format: str = typer.Option("text", "--format", help="text or json."),
+    order: int = typer.Option(3, help="Order of the Kneser-Ney baseline."),
+    encoding: Optional[str] = typer.Option(None, help="Text encoding of FILE (default UTF-8)."),
+) -> None:
+    """Cross-entropy, perplexity and next-token accuracy of a bundle, beside a Kneser-Ney n-gram baseline."""
+    import json
+
+    from seqgen.api import load
+
+    if format not in ("text", "json"):
+        raise SeqgenError(f"unknown --format {format!r}; use text or json")
+    result = load(model).evaluate(file, order=order, encoding=encoding)
+    if format == "json":
+        typer.echo(json.dumps(result, indent=2))
+        return
+    baseline = result["baseline"]
+    base_accuracy = "n/a" if baseline["accuracy"] is None else f"{baseline['accuracy']:.3f}"
+    typer.echo(f"tokens           {result['tokens']}")
+    typer.echo(f"cross-entropy    {result['cross_entropy_nats']:.4f} nats/token "
+               f"({result['bits_per_token']:.4f} bits/token)")
+    typer.echo(f"perplexity       {result['perplexity']:.3f}   (baseline {baseline['perplexity']:.3f})")
+    typer.echo(f"accuracy         {result['accuracy']:.3f}   (baseline {base_accuracy})")
+    typer.echo(f"baseline         {baseline['name']}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -196,9 +196,10 @@ def compile_model(model: keras.Model, config: TrainConfig, distributed: bool) ->
         optimizer=optimizer_class(learning_rate=config.learning_rate, **clip),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
-        # XLA pays off on one device; under a distribution strategy Keras runs it per replica
+        # XLA and several steps per call pay off on one device; Keras's distributed loop
+        # supports neither with a Python data source
         jit_compile=not distributed,
-        steps_per_execution=config.steps_per_execution,
+        steps_per_execution=1 if distributed else config.steps_per_execution,
     )
     return trainable
 

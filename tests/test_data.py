@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from seqgen.data import DataConfig, eval_windows, id_stream, split_documents, windows
+from seqgen.errors import SeqgenError
+from seqgen.vocab import Vocab
+
+
+def test_id_stream_wraps_each_document():
+    vocab = Vocab.build([["a", "b"]])
+    stream = id_stream([("a", "b"), ("b",)], vocab)
+    assert vocab.decode(stream) == ["<s>", "a", "b", "</s>", "<s>", "b", "</s>"]
+
+
+def test_windows_are_shifted_by_one_with_stride():
+    stream = np.arange(10, dtype=np.int32)
+    x, y = windows(stream, 4, 2)
+    assert x.tolist() == [[0, 1, 2, 3], [2, 3, 4, 5], [4, 5, 6, 7]]
+    assert (y == x + 1).all()
+
+
+def test_too_small_corpus_names_the_minimum():
+    with pytest.raises(SeqgenError, match="at least 51"):
+        windows(np.arange(20), 50, 50)
+    x, _ = eval_windows(np.arange(5), 50)
+    assert x.shape == (1, 4)
+
+
+def test_split_is_by_document_deterministic_and_complete():
+    first = split_documents(40, 0.1, 0.05, seed=7)
+    assert first == split_documents(40, 0.1, 0.05, seed=7)
+    assert first != split_documents(40, 0.1, 0.05, seed=8)
+    assert (len(first.val), len(first.test)) == (4, 2)
+    assert sorted(first.train + first.val + first.test) == list(range(40))
+
+
+def test_tiny_corpus_still_keeps_a_training_document():
+    split = split_documents(2, 0.5, 0.5, seed=0)
+    assert len(split.train) == 1 and len(split.val) == 1 and not split.test
+
+
+def test_data_config_rejects_bad_fractions():
+    with pytest.raises(SeqgenError):
+        DataConfig(val_frac=0.6, test_frac=0.5)
+    with pytest.raises(SeqgenError):
+        DataConfig(seq_length=0)

@@ -1,0 +1,20 @@
+import math
+
+import pytest
+
+from seqgen.ngram import KneserNey
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_probabilities_sum_to_one_for_seen_and_unseen_contexts(order):
+    sequences = [[3, 4, 5, 4, 5, 6], [3, 5, 5, 4, 6], [4, 4, 4]]
+    model = KneserNey(order, vocab_size=8).fit(sequences, pad=2)
+    for context in [(2, 2), (4, 5), (7, 7), (5,)]:
+        total = sum(model.prob(context, token) for token in range(8))
+        assert math.isclose(total, 1.0, rel_tol=1e-9)
+
+
+def test_frequent_continuation_is_most_likely():
+    model = KneserNey(3, vocab_size=6).fit([[3, 4, 5] * 20], pad=2)
+    assert model.most_likely((3, 4), range(6)) == 5
+    assert model.prob((3, 4), 5) > 0.9
