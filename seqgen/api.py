@@ -25,7 +25,8 @@ from seqgen.vocab import Vocab
 # Defaults that differ by domain: Japanese needs a wider embedding for its 8000-token vocabulary.
 DOMAIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "tabla": {"embedding_dim": 64, "rnn_size": 256},
-    "japanese": {"embedding_dim": 128, "rnn_size": 256, "seq_length": 40},
+    # a lyrics corpus is small in tokens: overlapping windows give the optimizer enough steps
+    "japanese": {"embedding_dim": 128, "rnn_size": 256, "seq_length": 40, "stride": 10, "batch_size": 32},
 }
 
 
@@ -116,7 +117,7 @@ def _train_new(domain, corpus, out, split, tokenizer_name, encoding, verbose) ->
 
     defaults = DOMAIN_DEFAULTS[domain]
     data_config = DataConfig(**{**_pick(defaults, "data"), **split["data"]})
-    train_config = TrainConfig(**split["training"])
+    train_config = TrainConfig(**{**_pick(defaults, "training"), **split["training"]})
     tokenizer = tokenizer_for(domain, tokenizer_name)
     documents = [document.tokens for document in load_documents(tokenizer, corpus, encoding)]
     parts = split_documents(len(documents), data_config.val_frac, data_config.test_frac, train_config.seed)
@@ -269,6 +270,60 @@ class Generator:
         from seqgen.evaluation import evaluate
 
         return evaluate(self.bundle, file, order=order, encoding=encoding)
+
+    def compositions(self, taal: str = "teentaal", cycles: int = 4, n: int = 1, *, form: str | None = None,
+                     khali: str | None = None, layakari: int | None = None, prime: str | None = None,
+                     allow_unknown: bool = False, constrained: bool = True, **sampling: Any) -> list[dict]:
+        """Generate tabla compositions; every cycle fits the taal (the shape is enforced while sampling).
+
+        Args:
+            taal: a registered taal name.
+            cycles: cycles per composition.
+            n: compositions to return.
+            form: condition on a form (``theka``, ``kaida``, ``tihai``...); kaida/rela get the hard khali rule.
+            khali: ``hard``, ``soft`` or ``off`` (default: by form).
+            layakari: bols per matra (1-4); default: any, uniform within a composition.
+            prime: tabla notation to continue from.
+            allow_unknown: read prime tokens the model lacks as ``<unk>`` (with a warning).
+            constrained: False samples freely (for measuring how often the raw model keeps the taal).
+            **sampling: ``temperature``, ``top_k``, ``top_p``, ``greedy``, ``beam``, ``seed``.
+
+        Returns:
+            Dicts with ``taal``, ``form``, ``cycles`` (lists of matras) and canonical ``text``.
+
+        Example:
+            >>> seqgen.load("models/tabla").compositions(taal="teentaal", cycles=2, n=3, seed=7)
+        """
+        from seqgen.generation import compositions
+        from seqgen.sampling import SamplingConfig
+
+        generated = compositions(self.bundle, taal, cycles, n, form, khali, layakari, prime, allow_unknown,
+                                 constrained, SamplingConfig(**sampling))
+        return [composition.to_dict() for composition in generated]
+
+    def stanzas(self, n: int = 3, lines: int = 4, *, min_tokens: int = 3, max_tokens: int = 12,
+                prime: str | None = None, allow_unknown: bool = False, **sampling: Any) -> list[list[str]]:
+        """Generate one lyric of exactly ``n`` stanzas of exactly ``lines`` lines.
+
+        Args:
+            n: stanzas.
+            lines: lines per stanza.
+            min_tokens, max_tokens: words per line.
+            prime: text the first line starts with.
+            allow_unknown: read prime words the model lacks as ``<unk>`` (with a warning).
+            **sampling: ``temperature``, ``top_k``, ``top_p``, ``greedy``, ``beam``, ``seed``.
+
+        Returns:
+            A list of stanzas, each a list of line strings.
+
+        Example:
+            >>> seqgen.load("models/japanese").stanzas(3, lines=4, seed=7)
+        """
+        from seqgen.generation import stanzas
+        from seqgen.sampling import SamplingConfig
+
+        return stanzas(self.bundle, n, lines, min_tokens, max_tokens, prime, allow_unknown,
+                       SamplingConfig(**sampling))
 
     def __repr__(self) -> str:
         return f"Generator({str(self.path)!r}, domain={self.domain!r})"

@@ -40,6 +40,15 @@ _CONFIG_SECTIONS = {"format_version": int, "domain": str, "model": dict, "traini
                     "seed": int, "corpus": dict, "versions": dict}
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 class BundleError(SeqgenError):
     """A bundle that is missing, partial, corrupt, or from a newer seqgen."""
 
@@ -51,6 +60,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; files should read like any other
         with os.fdopen(handle, "wb") as file:
             file.write(payload)
             file.flush()

@@ -207,6 +207,126 @@ def evaluate(
     typer.echo(f"perplexity       {result['perplexity']:.3f}   (baseline {baseline['perplexity']:.3f})")
     typer.echo(f"accuracy         {result['accuracy']:.3f}   (baseline {base_accuracy})")
     typer.echo(f"baseline         {baseline['name']}")
+    if "structure" in result:
+        structure = result["structure"]
+        typer.echo(f"valid in taal    free: {structure['unconstrained_valid']:.0%} of {structure['samples']} samples "
+                   f"({structure['unconstrained_cycles_valid']:.0%} of their cycles); "
+                   f"with the {structure['taal']} constraint: {structure['constrained_valid']:.0%}")
+
+
+def _resolve_model(model: Optional[Path], domain: str) -> Path:
+    """--model, else models/DOMAIN when it holds a bundle, else the small bundle shipped in the package;
+    says on stderr which one is used."""
+    from seqgen.pretrained import pretrained_path
+
+    if model is not None:
+        return model
+    local = Path("models") / domain
+    if (local / "config.json").exists():
+        typer.echo(f"seqgen: using the model in {local}", err=True)
+        return local
+    shipped = pretrained_path(domain)
+    typer.echo(f"seqgen: no {local} here; using the small pretrained {domain} model shipped with seqgen", err=True)
+    return shipped
+
+
+def _sampling(temperature, top_k, top_p, greedy, beam, seed) -> dict:
+    from seqgen.sampling import SamplingConfig
+
+    SamplingConfig(temperature=temperature, top_k=top_k, top_p=top_p, greedy=greedy, beam=beam, seed=seed)
+    return dict(temperature=temperature, top_k=top_k, top_p=top_p, greedy=greedy, beam=beam, seed=seed)
+
+
+def _check_format(format: Optional[str], allowed: tuple[str, ...]) -> str:
+    if format is None:
+        return allowed[0] if sys.stdout.isatty() else allowed[1]
+    if format not in allowed:
+        raise SeqgenError(f"unknown --format {format!r}; use one of {', '.join(allowed)}")
+    return format
+
+
+def _warnings_to_stderr() -> None:
+    import warnings
+
+    warnings.showwarning = lambda message, *args, **kwargs: typer.echo(f"seqgen: warning: {message}", err=True)
+
+
+@app.command()
+@user_errors
+def sample(
+    taal: str = typer.Option("teentaal", help="Taal of the compositions (see `seqgen taals`)."),
+    model: Optional[Path] = typer.Option(None, help="Bundle [default: models/tabla, else the shipped model]."),
+    cycles: int = typer.Option(4, help="Cycles per composition."),
+    n: int = typer.Option(1, "--n", help="Number of compositions."),
+    form: Optional[str] = typer.Option(None, help="theka, prakar, kaida, rela, peshkar, tukda, tihai, chakradar."),
+    khali: Optional[str] = typer.Option(None, help="Khali rule: hard, soft or off [default: by form]."),
+    layakari: Optional[int] = typer.Option(None, help="Bols per matra, 1-4 [default: any, uniform]."),
+    temperature: float = typer.Option(1.0, help="Sampling temperature (> 0)."),
+    top_k: int = typer.Option(0, help="Sample from the k likeliest tokens (0: all)."),
+    top_p: float = typer.Option(1.0, help="Nucleus sampling mass in (0, 1]."),
+    greedy: bool = typer.Option(False, "--greedy", help="Always take the likeliest token."),
+    beam: int = typer.Option(0, help="Beam search width (0: sample)."),
+    seed: Optional[int] = typer.Option(None, help="Random seed for reproducible output."),
+    prime: Optional[str] = typer.Option(None, help="Tabla notation to start from, e.g. 'Dha Dhin Dhin Dha |'."),
+    allow_unknown: bool = typer.Option(False, "--allow-unknown", help="Read unknown prime bols as <unk>."),
+    format: Optional[str] = typer.Option(None, "--format", help="grid, text or json [default: grid on a terminal, else text]."),
+) -> None:
+    """Generate tabla compositions whose every cycle fits the taal."""
+    import json
+
+    from seqgen.api import load
+    from seqgen.render import grid
+    from seqgen.taals import get_taal
+
+    record = get_taal(taal)
+    chosen = _check_format(format, ("grid", "text", "json"))
+    settings = _sampling(temperature, top_k, top_p, greedy, beam, seed)
+    _warnings_to_stderr()
+    generator = load(_resolve_model(model, "tabla"))
+    results = generator.compositions(taal=record.name, cycles=cycles, n=n, form=form, khali=khali,
+                                     layakari=layakari, prime=prime, allow_unknown=allow_unknown, **settings)
+    if chosen == "json":
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
+    elif chosen == "text":
+        typer.echo("\n".join(result["text"] for result in results), nl=True)
+    else:
+        titles = [f"{record.name} ({record.matras} matras){' - ' + form if form else ''}" for _ in results]
+        typer.echo("\n".join(grid(r["cycles"], record, title) for r, title in zip(results, titles)), nl=False)
+
+
+@app.command()
+@user_errors
+def lyrics(
+    model: Optional[Path] = typer.Option(None, help="Bundle [default: models/japanese, else the shipped model]."),
+    stanzas: int = typer.Option(3, help="Number of stanzas."),
+    lines: int = typer.Option(4, help="Lines per stanza."),
+    min_words: int = typer.Option(3, help="Fewest words (tokens) per line."),
+    max_words: int = typer.Option(12, help="Most words (tokens) per line."),
+    temperature: float = typer.Option(1.0, help="Sampling temperature (> 0)."),
+    top_k: int = typer.Option(0, help="Sample from the k likeliest tokens (0: all)."),
+    top_p: float = typer.Option(1.0, help="Nucleus sampling mass in (0, 1]."),
+    greedy: bool = typer.Option(False, "--greedy", help="Always take the likeliest token."),
+    beam: int = typer.Option(0, help="Beam search width (0: sample)."),
+    seed: Optional[int] = typer.Option(None, help="Random seed for reproducible output."),
+    prime: Optional[str] = typer.Option(None, help="Text the first line starts with."),
+    allow_unknown: bool = typer.Option(False, "--allow-unknown", help="Read unknown prime words as <unk>."),
+    format: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Generate Japanese lyrics of exactly STANZAS stanzas of exactly LINES lines."""
+    import json
+
+    from seqgen.api import load
+
+    _check_format(format, ("text", "json"))
+    settings = _sampling(temperature, top_k, top_p, greedy, beam, seed)
+    _warnings_to_stderr()
+    generator = load(_resolve_model(model, "japanese"))
+    song = generator.stanzas(stanzas, lines=lines, min_tokens=min_words, max_tokens=max_words, prime=prime,
+                             allow_unknown=allow_unknown, **settings)
+    if format == "json":
+        typer.echo(json.dumps(song, ensure_ascii=False, indent=2))
+    else:
+        typer.echo("\n\n".join("\n".join(stanza) for stanza in song))
 
 
 def main() -> None:

@@ -100,7 +100,7 @@ def evaluate(bundle, file: str | Path | None = None, order: int = 3, encoding: s
     ngram = KneserNey(order, len(bundle.vocab)).fit([document[1:].tolist() for document in training], pad=start)
     base_nats, _, base_correct = ngram_scores(ngram, documents, len(bundle.vocab), start)
     cross_entropy = nats / tokens
-    return {
+    result = {
         "tokens": tokens,
         "cross_entropy_nats": cross_entropy,
         "bits_per_token": cross_entropy / math.log(2),
@@ -112,3 +112,39 @@ def evaluate(bundle, file: str | Path | None = None, order: int = 3, encoding: s
             "accuracy": None if base_correct is None else base_correct / tokens,
         },
     }
+    if bundle.domain == "tabla":
+        result["structure"] = structure_metrics(bundle)
+    return result
+
+
+def structure_metrics(bundle, samples: int = 20, cycles: int = 2, seed: int = 0) -> dict:
+    """Share of sampled compositions whose every cycle fits the taal, sampled freely and under
+    the taal constraint (which must give 1.0)."""
+    from seqgen.generation import compositions
+    from seqgen.sampling import SamplingConfig
+    from seqgen.taals import TAALS
+    from seqgen.tokenizers.tabla import taal_token
+    from seqgen.tokenizers.tabla_notation import Composition, parse
+    from seqgen.validator import validate
+
+    taal = next((name for name in TAALS if taal_token(name) in bundle.vocab), "teentaal")
+
+    def valid_shares(constrained: bool) -> tuple[float, float]:
+        # free samples run until the model ends them (up to a generous cap)
+        config = SamplingConfig(seed=seed, max_tokens=3000)
+        generated = compositions(bundle, taal, cycles, samples, constrained=constrained, sampling=config)
+        valid_samples = closed = valid_cycles = 0
+        for composition in generated:
+            parsed = parse(composition.text)[0]
+            valid_samples += bool(parsed.cycles) and not validate(parsed, taal)
+            for cycle in parsed.cycles:
+                if cycle.closed:
+                    closed += 1
+                    single = Composition(cycles=[cycle])
+                    valid_cycles += not validate(single, taal)
+        return valid_samples / samples, (valid_cycles / closed if closed else 0.0)
+
+    free_samples, free_cycles = valid_shares(False)
+    constrained_samples, _ = valid_shares(True)
+    return {"taal": taal, "samples": samples, "unconstrained_valid": free_samples,
+            "unconstrained_cycles_valid": free_cycles, "constrained_valid": constrained_samples}

@@ -35,9 +35,11 @@ class NumpyModel:
         self.layers = []
         index = 1
         while f"rnn{index}/kernel" in weights:
-            self.layers.append(tuple(weights[f"rnn{index}/{name}"].astype(np.float32)
-                                     for name in ("kernel", "recurrent_kernel", "bias")))
+            arrays = [weights[f"rnn{index}/{name}"].astype(np.float32) for name in ("kernel", "recurrent_kernel", "bias")]
+            self.layers.append(tuple(_gates_last(array) for array in arrays) if cell == "lstm" else tuple(arrays))
             index += 1
+        # layers after the first read [input, h] through one stacked kernel: one matrix product per step
+        self.stacked = [np.concatenate([kernel, recurrent_kernel]) for kernel, recurrent_kernel, _ in self.layers]
         self.output_kernel = weights["logits/kernel"].astype(np.float32)
         self.output_bias = weights["logits/bias"].astype(np.float32)
         self.units = self.layers[0][1].shape[0]
@@ -59,20 +61,43 @@ class NumpyModel:
         projected = self.first_projection[ids]
         new_state = []
         for index, (kernel, recurrent_kernel, bias) in enumerate(self.layers):
+            if index and self.cell == "lstm":
+                hidden, layer_state = self._lstm_stacked(hidden, state[index], self.stacked[index], bias)
+                new_state.append(layer_state)
+                continue
             if index:
                 projected = hidden @ kernel + (bias[0] if self.cell == "gru" else bias)
             hidden, layer_state = self._cell(projected, state[index], recurrent_kernel, bias)
             new_state.append(layer_state)
         return hidden @ self.output_kernel + self.output_bias, new_state
 
+    def _lstm_stacked(self, x, state, stacked, bias):
+        h, c = state
+        z = np.concatenate([x, h], axis=1) @ stacked
+        z += bias
+        return self._lstm_gates(z, c)
+
+    def _lstm_gates(self, z, c):
+        # columns are i, f, o, g (see _gates_last): the three gates are one slice, done in place
+        units = self.units
+        gates = z[:, :3 * units]
+        if self.kind == "hard_sigmoid":
+            gates *= 1.0 / 6.0
+            gates += 0.5
+            np.clip(gates, 0.0, 1.0, out=gates)
+        else:
+            gates[...] = _gate(gates, self.kind)
+        g = np.tanh(z[:, 3 * units:])
+        c = gates[:, units:2 * units] * c + gates[:, :units] * g
+        h = gates[:, 2 * units:] * np.tanh(c)
+        return h, (h, c)
+
     def _cell(self, x, state, recurrent_kernel, bias):
         if self.cell == "lstm":
             h, c = state
-            z = x + h @ recurrent_kernel
-            i, f, g, o = np.split(z, 4, axis=-1)
-            c = _gate(f, self.kind) * c + _gate(i, self.kind) * np.tanh(g)
-            h = _gate(o, self.kind) * np.tanh(c)
-            return h, (h, c)
+            z = h @ recurrent_kernel
+            z += x
+            return self._lstm_gates(z, c)
         if self.cell == "gru":
             x_z, x_r, x_h = np.split(x, 3, axis=-1)
             h_z, h_r, h_h = np.split(state @ recurrent_kernel + bias[1], 3, axis=-1)
@@ -97,6 +122,12 @@ class NumpyModel:
         if self.cell == "lstm":
             return [(h[rows], c[rows]) for h, c in state]
         return [h[rows] for h in state]
+
+
+def _gates_last(array: np.ndarray) -> np.ndarray:
+    """Reorder Keras's LSTM gate columns i, f, c, o as i, f, o, c: the sigmoid gates side by side."""
+    i, f, g, o = np.split(array, 4, axis=-1)
+    return np.ascontiguousarray(np.concatenate([i, f, o, g], axis=-1))
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:

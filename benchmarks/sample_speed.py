@@ -1,0 +1,110 @@
+"""Sampling speed: seqgen's stateful NumPy sampler (with and without the Teentaal constraint, 1 and
+64 streams) vs the usual tutorial loop that re-runs ``model.predict`` on the last window for every
+token, on the same weights, in one run.
+
+The model has the default tabla shapes (embedding 64, 2 x 256 LSTM, the Teentaal corpus vocabulary).
+Its weights come from ``--model DIR`` when given, else they are the freshly initialised weights of a
+default model: speed depends on the shapes, not on what the weights learnt.
+
+    python benchmarks/sample_speed.py [--model models/tabla] [--repeats 3] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WINDOW = 50
+
+
+def default_bundle_parts(model_dir: str | None):
+    """(Keras model, weights dict, vocab) with default tabla shapes."""
+    from seqgen.bundle import load, model_weights
+    from seqgen.domains import load_documents, tokenizer_for
+    from seqgen.model import ModelConfig, build_model
+    from seqgen.vocab import Vocab
+
+    if model_dir:
+        bundle = load(model_dir, keras_model=True)
+        return bundle.model, bundle.weights, bundle.vocab
+    tokenizer = tokenizer_for("tabla")
+    documents = [doc.tokens for doc in load_documents(tokenizer, ROOT / "corpora" / "teentaal.txt")]
+    vocab = Vocab.build(documents, keep=tokenizer.structure_tokens)
+    model = build_model(ModelConfig(vocab_size=len(vocab)))
+    return model, model_weights(model), vocab
+
+
+def seqgen_rate(weights, vocab, streams: int, constrained: bool, cycles: int, repeats: int) -> float:
+    from seqgen.constraints import TaalConstraint
+    from seqgen.numpy_model import NumpyModel
+    from seqgen.sampling import Sampler, SamplingConfig
+    from seqgen.taals import get_taal
+    from seqgen.vocab import PAD
+
+    sampler = Sampler(NumpyModel(weights), vocab.end_id, [vocab.id(PAD), vocab.unk_id, vocab.start_id])
+    prime = [vocab.start_id, vocab.id("<taal:teentaal>")]
+    rates = []
+    for repeat in range(repeats):
+        constraint = TaalConstraint(vocab, get_taal("teentaal"), cycles) if constrained else None
+        # unconstrained streams may end early; cap them at the constrained length instead
+        config = SamplingConfig(seed=repeat, max_tokens=cycles * 120)
+        start = time.perf_counter()
+        outputs = sampler.generate(prime, streams, config, constraint)
+        rates.append(sum(len(ids) for ids in outputs) / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def baseline_rate(model, vocab, tokens: int) -> float:
+    """Re-run the model on the last window for every token (what most tutorials do)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    window = [vocab.start_id, vocab.id("<taal:teentaal>")]
+    model.predict(np.array([window[-WINDOW:]]), verbose=0)  # warm up
+    start = time.perf_counter()
+    for _ in range(tokens):
+        probabilities = model.predict(np.array([window[-WINDOW:]]), verbose=0)[0, -1].astype("float64")
+        window.append(int(rng.choice(len(probabilities), p=probabilities / probabilities.sum())))
+    return tokens / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="a tabla bundle (default: default-shaped model, initial weights)")
+    parser.add_argument("--cycles", type=int, default=16, help="Teentaal cycles per stream")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per setting (median reported)")
+    parser.add_argument("--baseline-tokens", type=int, default=60, help="tokens for the slow baseline")
+    parser.add_argument("--json", action="store_true", help="print a JSON list, one object per setting")
+    args = parser.parse_args()
+    model, weights, vocab = default_bundle_parts(args.model)
+    baseline = baseline_rate(model, vocab, args.baseline_tokens)
+    results = []
+    for streams, constrained in ((1, True), (64, True), (1, False), (64, False)):
+        rate = seqgen_rate(weights, vocab, streams, constrained, args.cycles, args.repeats)
+        measured = baseline if streams == 1 else None
+        results.append({"streams": streams, "constraint": "teentaal" if constrained else None,
+                        "seqgen_tok_s": round(rate, 1), "baseline_tok_s": None if measured is None else round(measured, 2),
+                        "ratio": None if measured is None else round(rate / measured, 1)})
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"{'streams':>7} {'constraint':<10} {'seqgen tok/s':>13} {'baseline tok/s':>15} {'ratio':>8}")
+    for row in results:
+        baseline_text = "-" if row["baseline_tok_s"] is None else f"{row['baseline_tok_s']:.1f}"
+        ratio_text = "-" if row["ratio"] is None else f"{row['ratio']:.0f}x"
+        print(f"{row['streams']:>7} {row['constraint'] or 'none':<10} {row['seqgen_tok_s']:>13,.0f} "
+              f"{baseline_text:>15} {ratio_text:>8}")
+    print("baseline: model.predict on the last window for every token, one stream")
+
+
+if __name__ == "__main__":
+    main()
