@@ -23,7 +23,7 @@ from seqgen import bundle as bundles  # noqa: E402
 RECIPES = {
     "tabla": dict(corpus=ROOT / "corpora" / "teentaal.txt", rnn_size=128, embedding_dim=32, epochs=30, seed=1),
     "japanese": dict(corpus=ROOT / "corpora" / "lyrics_ja", rnn_size=128, embedding_dim=64, vocab_size=3000,
-                     epochs=20, seed=1),
+                     batch_size=8, stride=10, epochs=24, seed=1),
 }
 SHIPPED = (bundles.WEIGHTS_FILE, bundles.VOCAB_FILE, bundles.TOKENIZER_FILE, bundles.CONFIG_FILE,
            bundles.SPLITS_FILE, bundles.HISTORY_CSV, bundles.SENTENCEPIECE_FILE)

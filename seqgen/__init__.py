@@ -1,6 +1,16 @@
 """seqgen: learn token sequences and generate tabla compositions and Japanese lyrics.
 
-The heavy parts (TensorFlow) load only when ``train``/``load`` are first used.
+``seqgen.train(domain, corpus, **settings)`` and ``seqgen.load(path)`` return a ``Generator``.
+They are loaded on first use, so importing seqgen (and ``seqgen --help``) stays fast.
 """
 
 __version__ = "0.1.0"
+__all__ = ["train", "load", "Generator"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from seqgen import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'seqgen' has no attribute {name!r}")

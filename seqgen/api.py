@@ -25,8 +25,9 @@ from seqgen.vocab import Vocab
 # Defaults that differ by domain: Japanese needs a wider embedding for its 8000-token vocabulary.
 DOMAIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "tabla": {"embedding_dim": 64, "rnn_size": 256},
-    # a lyrics corpus is small in tokens: overlapping windows give the optimizer enough steps
-    "japanese": {"embedding_dim": 128, "rnn_size": 256, "seq_length": 40, "stride": 10, "batch_size": 32},
+    # A lyrics corpus is small in tokens and its model sits on a unigram plateau for the first
+    # ~1,500 steps: overlapping windows and small batches give the optimizer enough steps.
+    "japanese": {"embedding_dim": 128, "rnn_size": 256, "seq_length": 40, "stride": 5, "batch_size": 16},
 }
 
 
@@ -90,10 +91,10 @@ def train(domain: str, corpus: str | Path, out: str | Path | None = None, *, res
     domain = check_domain(domain)
     out = Path(out) if out is not None else Path("models") / domain
     split = split_settings(settings)
-    _claim_output(out, resume, force)
     if resume:
+        _claim_output(out, resume, force)
         return _resume(out, split, verbose)
-    return _train_new(domain, Path(corpus), out, split, tokenizer, encoding, verbose)
+    return _train_new(domain, Path(corpus), out, split, tokenizer, encoding, verbose, force)
 
 
 def _claim_output(out: Path, resume: bool, force: bool) -> None:
@@ -111,7 +112,7 @@ def _claim_output(out: Path, resume: bool, force: bool) -> None:
         shutil.rmtree(out)
 
 
-def _train_new(domain, corpus, out, split, tokenizer_name, encoding, verbose) -> "Generator":
+def _train_new(domain, corpus, out, split, tokenizer_name, encoding, verbose, force) -> "Generator":
     from seqgen.model import ModelConfig
     from seqgen.training import TrainConfig
 
@@ -127,6 +128,7 @@ def _train_new(domain, corpus, out, split, tokenizer_name, encoding, verbose) ->
     streams = {name: id_stream([documents[index] for index in getattr(parts, name)], vocab)
                for name in ("train", "val", "test")}
     windows(streams["train"], data_config.seq_length, data_config.window_stride)  # fail early when too small
+    _claim_output(out, False, force)  # only now: a bad corpus must not cost the user an old bundle
     config = {
         "domain": domain, "model": model_config.to_dict(), "training": train_config.to_dict(),
         "data": data_config.to_dict(), "seed": train_config.seed,
@@ -174,11 +176,10 @@ def _fit(out: Path, config: dict, streams: dict, resume: bool, history: list[dic
     def write_history(rows: list[dict]) -> None:
         bundles.atomic_write(out / bundles.HISTORY_CSV, history_csv(rows))
 
-    try:
-        rows = fit(ModelConfig.from_dict(config["model"]), train_config, Windows(x, y, val_x, val_y),
-                   out / bundles.CHECKPOINTS, on_improved, resume=resume, history=history, verbose=verbose)
-    finally:
-        write_history(history)
+    # the history is rewritten after every epoch, so a killed run resumes with all of it
+    rows = fit(ModelConfig.from_dict(config["model"]), train_config, Windows(x, y, val_x, val_y),
+               out / bundles.CHECKPOINTS, on_improved, resume=resume, history=history, verbose=verbose,
+               on_epoch=write_history)
     write_history(rows)
     _plot_history(rows, out / bundles.HISTORY_PNG)
     return load(out)

@@ -26,10 +26,10 @@ EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 
 
-def fail(message: str) -> None:
-    """Print a one-line error and exit with code 2."""
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    """Print a one-line error and exit (code 2 unless the error names another)."""
     typer.echo(f"seqgen: error: {message}", err=True)
-    raise typer.Exit(EXIT_USAGE)
+    raise typer.Exit(code)
 
 
 def user_errors(command):
@@ -40,7 +40,7 @@ def user_errors(command):
         try:
             return command(*args, **kwargs)
         except SeqgenError as error:
-            fail(str(error))
+            fail(str(error), getattr(error, "exit_code", EXIT_USAGE))
 
     return wrapper
 

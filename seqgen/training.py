@@ -63,6 +63,12 @@ class TrainingStopped(SeqgenError):
     """Training ended early for a reason the user must hear about (NaN loss, interruption)."""
 
 
+class TrainingInterrupted(TrainingStopped):
+    """SIGINT or SIGTERM stopped training after a checkpoint was written."""
+
+    exit_code = 130  # what shells report for an interrupted command
+
+
 @dataclass
 class Windows:
     """Training and validation windows (inputs and next-token targets)."""
@@ -139,9 +145,11 @@ class EpochReport(keras.callbacks.Callback):
     early stopping, NaN and signal handling."""
 
     def __init__(self, checkpoints: Checkpoints, on_improved: Callable[[dict], None],
-                 patience: int, best: float, history: list[dict], echo: Callable[[str], None] | None):
+                 patience: int, best: float, history: list[dict], echo: Callable[[str], None] | None,
+                 on_epoch: Callable[[list[dict]], None] | None = None):
         super().__init__()
         self.checkpoints, self.on_improved, self.patience = checkpoints, on_improved, patience
+        self.on_epoch = on_epoch
         self.best, self.history, self.echo = best, history, echo
         self.waited = 0
         self.stop_reason: str | None = None
@@ -168,6 +176,8 @@ class EpochReport(keras.callbacks.Callback):
             self.on_improved(row)
         else:
             self.waited += 1
+        if self.on_epoch:
+            self.on_epoch(self.history)
         if self.echo:
             self.echo(format_row(row))
         if self.patience and self.waited >= self.patience:
@@ -206,7 +216,8 @@ def compile_model(model: keras.Model, config: TrainConfig, distributed: bool) ->
 
 def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkpoint_dir: Path,
         on_improved: Callable[[keras.Model, dict], None], resume: bool = False,
-        history: list[dict] | None = None, verbose: str = "lines") -> list[dict]:
+        history: list[dict] | None = None, verbose: str = "lines",
+        on_epoch: Callable[[list[dict]], None] | None = None) -> list[dict]:
     """Train (or continue training) and return the history rows of every epoch so far.
 
     Args:
@@ -218,6 +229,7 @@ def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkp
         resume: continue from the newest checkpoint, with its optimizer state.
         history: rows of the epochs already done (when resuming).
         verbose: ``"bar"`` (Keras progress bar), ``"lines"`` (one plain line per epoch) or ``"quiet"``.
+        on_epoch: called with the history after every epoch's checkpoint is written.
 
     Raises:
         TrainingStopped: on a NaN/infinite loss or an interrupt (after saving what can be saved).
@@ -236,7 +248,7 @@ def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkp
 
     best = min((row["val_loss"] for row in history), default=math.inf)
     report = EpochReport(checkpoints, improved, config.patience, best, history,
-                         _echo if verbose == "lines" else None)
+                         _echo if verbose == "lines" else None, on_epoch)
     schedule = keras.callbacks.LearningRateScheduler(lambda epoch: config.learning_rate * config.lr_decay ** epoch)
     batches = EpochBatches(windows.x, windows.y, config.batch_size, config.seed, first_epoch)
     validation = (windows.val_x, windows.val_y) if windows.val_x is not None else None
@@ -247,7 +259,7 @@ def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkp
         raise TrainingStopped("training stopped: the loss became NaN or infinite (try a lower --learning-rate "
                               "or --grad-clip); the last good checkpoint is kept")
     if signals:
-        raise TrainingStopped(f"training interrupted by {signals[0]} after epoch {history[-1]['epoch'] if history else 0}; "
+        raise TrainingInterrupted(f"training interrupted by {signals[0]} after epoch {history[-1]['epoch'] if history else 0}; "
                               f"a checkpoint is saved, continue with --resume")
     if report.stop_reason == "early" and verbose != "quiet":
         _echo(f"early stop: no better validation loss for {config.patience} epochs")

@@ -87,3 +87,26 @@ def test_evaluate_reports_structure_of_free_and_constrained_samples():
     structure = json.loads(result.stdout)["structure"]
     assert structure["constrained_valid"] == 1.0
     assert 0.0 <= structure["unconstrained_valid"] <= 1.0
+
+
+def test_lyrics_have_exactly_the_requested_shape():
+    japanese = api.load(pretrained_path("japanese"))
+    song = japanese.stanzas(3, lines=4, seed=7)
+    assert [len(stanza) for stanza in song] == [4, 4, 4]
+    assert all(line for stanza in song for line in stanza)
+    assert japanese.stanzas(3, lines=4, seed=7) == song
+    [stanza] = japanese.stanzas(1, lines=2, prime="夜明けの", seed=1)
+    assert stanza[0].startswith("夜明けの")
+
+
+def test_cli_lyrics_text_and_json():
+    bundle = pretrained_path("japanese")
+    text = invoke("lyrics", "--model", bundle, "--stanzas", "2", "--lines", "3", "--seed", "2")
+    assert text.exit_code == 0, text.output
+    blocks = text.stdout.strip().split("\n\n")
+    assert [len(block.splitlines()) for block in blocks] == [3, 3]
+    data = json.loads(invoke("lyrics", "--model", bundle, "--format", "json", "--stanzas", "2", "--lines", "5",
+                             "--seed", "2").stdout)
+    assert [len(stanza) for stanza in data] == [5, 5]
+    assert_clean_error(invoke("lyrics", "--model", bundle, "--stanzas", "0"), "stanzas")
+    assert_clean_error(invoke("lyrics", "--model", TABLA), "tabla model")
