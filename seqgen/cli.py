@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -214,6 +214,15 @@ def evaluate(
                    f"with the {structure['taal']} constraint: {structure['constrained_valid']:.0%}")
 
 
+# Sampling options shared by `sample` and `lyrics`, declared once.
+Temperature = Annotated[float, typer.Option(help="Sampling temperature (> 0).")]
+TopK = Annotated[int, typer.Option(help="Sample from the k likeliest tokens (0: all).")]
+TopP = Annotated[float, typer.Option(help="Nucleus sampling mass in (0, 1].")]
+Greedy = Annotated[bool, typer.Option("--greedy", help="Always take the likeliest token.")]
+Beam = Annotated[int, typer.Option(help="Beam search width (0: sample).")]
+Seed = Annotated[Optional[int], typer.Option(help="Random seed for reproducible output.")]
+
+
 def _resolve_model(model: Optional[Path], domain: str) -> Path:
     """--model, else models/DOMAIN when it holds a bundle, else the small bundle shipped in the package;
     says on stderr which one is used."""
@@ -261,12 +270,12 @@ def sample(
     form: Optional[str] = typer.Option(None, help="theka, prakar, kaida, rela, peshkar, tukda, tihai, chakradar."),
     khali: Optional[str] = typer.Option(None, help="Khali rule: hard, soft or off [default: by form]."),
     layakari: Optional[int] = typer.Option(None, help="Bols per matra, 1-4 [default: any, uniform]."),
-    temperature: float = typer.Option(1.0, help="Sampling temperature (> 0)."),
-    top_k: int = typer.Option(0, help="Sample from the k likeliest tokens (0: all)."),
-    top_p: float = typer.Option(1.0, help="Nucleus sampling mass in (0, 1]."),
-    greedy: bool = typer.Option(False, "--greedy", help="Always take the likeliest token."),
-    beam: int = typer.Option(0, help="Beam search width (0: sample)."),
-    seed: Optional[int] = typer.Option(None, help="Random seed for reproducible output."),
+    temperature: Temperature = 1.0,
+    top_k: TopK = 0,
+    top_p: TopP = 1.0,
+    greedy: Greedy = False,
+    beam: Beam = 0,
+    seed: Seed = None,
     prime: Optional[str] = typer.Option(None, help="Tabla notation to start from, e.g. 'Dha Dhin Dhin Dha |'."),
     allow_unknown: bool = typer.Option(False, "--allow-unknown", help="Read unknown prime bols as <unk>."),
     format: Optional[str] = typer.Option(None, "--format", help="grid, text or json [default: grid on a terminal, else text]."),
@@ -302,12 +311,12 @@ def lyrics(
     lines: int = typer.Option(4, help="Lines per stanza."),
     min_words: int = typer.Option(3, help="Fewest words (tokens) per line."),
     max_words: int = typer.Option(12, help="Most words (tokens) per line."),
-    temperature: float = typer.Option(1.0, help="Sampling temperature (> 0)."),
-    top_k: int = typer.Option(0, help="Sample from the k likeliest tokens (0: all)."),
-    top_p: float = typer.Option(1.0, help="Nucleus sampling mass in (0, 1]."),
-    greedy: bool = typer.Option(False, "--greedy", help="Always take the likeliest token."),
-    beam: int = typer.Option(0, help="Beam search width (0: sample)."),
-    seed: Optional[int] = typer.Option(None, help="Random seed for reproducible output."),
+    temperature: Temperature = 1.0,
+    top_k: TopK = 0,
+    top_p: TopP = 1.0,
+    greedy: Greedy = False,
+    beam: Beam = 0,
+    seed: Seed = None,
     prime: Optional[str] = typer.Option(None, help="Text the first line starts with."),
     allow_unknown: bool = typer.Option(False, "--allow-unknown", help="Read unknown prime words as <unk>."),
     format: str = typer.Option("text", "--format", help="text or json."),
