@@ -54,7 +54,9 @@ def test_cli_evaluate_json_on_a_file(bundle_dir):
     result = invoke("evaluate", bundle_dir, CORPUS, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"tokens", "cross_entropy_nats", "bits_per_token", "perplexity", "accuracy", "baseline"}
+    assert set(data) == {"tokens", "cross_entropy_nats", "bits_per_token", "perplexity", "accuracy", "baseline",
+                         "structure"}
+    assert data["structure"]["constrained_valid"] == 1.0
     assert set(data["baseline"]) == {"name", "perplexity", "accuracy"}
 
 
