@@ -222,14 +222,12 @@ def read_history(path: Path) -> list[dict]:
 
 
 def _plot_history(rows: list[dict], path: Path) -> None:
-    """Loss and perplexity per epoch as a PNG (skipped without matplotlib)."""
-    try:
-        import matplotlib
+    """Loss and perplexity per epoch as a PNG."""
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return
+    matplotlib.use("Agg")  # no display: render to a file
+    import matplotlib.pyplot as plt
+
     epochs = [row["epoch"] for row in rows]
     figure, (loss_axis, ppl_axis) = plt.subplots(1, 2, figsize=(9, 3.5))
     for key, label in (("loss", "train"), ("val_loss", "validation")):
