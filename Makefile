@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 # The main job: train the default tabla model on the shipped corpus and print a Teentaal composition.
 demo: $(STAMP)
 	$(BIN)/seqgen train tabla corpora/teentaal.txt --out models/tabla --force
-	$(BIN)/seqgen sample --taal teentaal --model models/tabla --cycles 4 --seed 1
+	$(BIN)/seqgen sample --taal teentaal --model models/tabla --cycles 4 --seed 1 --temperature 0.8
 
 # The whole default test suite (slow real-training tests excluded; see test-all).
 test: $(STAMP)
