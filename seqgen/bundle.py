@@ -199,10 +199,10 @@ def load(directory: str | Path, keras_model: bool = False) -> Bundle:
     tokenizer = _guarded(directory / TOKENIZER_FILE, lambda path: from_spec(_read_json(path, dict)))
     weights = _read_npz(directory / WEIGHTS_FILE)
     expected = config["model"].get("vocab_size")
-    for name in ("embedding", "logits/bias"):
-        if name not in weights or weights[name].shape[0] != len(vocab) or expected != len(vocab):
-            raise BundleError(f"{directory}: vocabulary ({len(vocab)} tokens) and model (vocab_size {expected}) "
-                              f"do not agree")
+    sizes = [weights[name].shape[0] if name in weights else None for name in ("embedding", "logits/bias")]
+    if expected != len(vocab) or sizes != [len(vocab)] * 2:
+        raise BundleError(f"{directory}: vocabulary ({len(vocab)} tokens) and model (vocab_size {expected}) "
+                          f"do not agree")
     bundle = Bundle(directory, config, vocab, tokenizer, weights)
     if keras_model:
         bundle.model = load_keras_model(directory / MODEL_FILE)

@@ -19,7 +19,7 @@ from seqgen.tokenizers import Document
 from seqgen.tokenizers.lyrics import normalize
 from seqgen.tokenizers.tabla import composition_tokens, form_token, taal_token
 from seqgen.tokenizers.tabla_notation import parse
-from seqgen.vocab import PAD, START, UNK
+from seqgen.vocab import PAD, UNK
 
 
 class PrimeWarning(UserWarning):

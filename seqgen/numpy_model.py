@@ -39,7 +39,8 @@ class NumpyModel:
             self.layers.append(tuple(_gates_last(array) for array in arrays) if cell == "lstm" else tuple(arrays))
             index += 1
         # layers after the first read [input, h] through one stacked kernel: one matrix product per step
-        self.stacked = [np.concatenate([kernel, recurrent_kernel]) for kernel, recurrent_kernel, _ in self.layers]
+        self.stacked = {index: np.concatenate([kernel, recurrent_kernel])
+                        for index, (kernel, recurrent_kernel, _) in enumerate(self.layers) if index and cell == "lstm"}
         self.output_kernel = weights["logits/kernel"].astype(np.float32)
         self.output_bias = weights["logits/bias"].astype(np.float32)
         self.units = self.layers[0][1].shape[0]
@@ -58,16 +59,16 @@ class NumpyModel:
 
     def step(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State]:
         """Logits for the next token of each stream after reading ``ids`` [B], and the new state."""
-        projected = self.first_projection[ids]
-        new_state = []
-        for index, (kernel, recurrent_kernel, bias) in enumerate(self.layers):
-            if index and self.cell == "lstm":
+        _, recurrent_kernel, bias = self.layers[0]
+        hidden, layer_state = self._cell(self.first_projection[ids], state[0], recurrent_kernel, bias)
+        new_state = [layer_state]
+        for index in range(1, len(self.layers)):
+            kernel, recurrent_kernel, bias = self.layers[index]
+            if self.cell == "lstm":
                 hidden, layer_state = self._lstm_stacked(hidden, state[index], self.stacked[index], bias)
-                new_state.append(layer_state)
-                continue
-            if index:
+            else:
                 projected = hidden @ kernel + (bias[0] if self.cell == "gru" else bias)
-            hidden, layer_state = self._cell(projected, state[index], recurrent_kernel, bias)
+                hidden, layer_state = self._cell(projected, state[index], recurrent_kernel, bias)
             new_state.append(layer_state)
         return hidden @ self.output_kernel + self.output_bias, new_state
 

@@ -170,14 +170,16 @@ class EpochReport(keras.callbacks.Callback):
                "val_perplexity": perplexity(val_loss), "val_accuracy": float(logs.get("val_accuracy", math.nan)),
                "learning_rate": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))}
         self.history.append(row)
+        # history first: a run killed before its checkpoint lands resumes from the previous
+        # checkpoint and drops the extra row; the other order would lose this epoch's row
+        if self.on_epoch:
+            self.on_epoch(self.history)
         self.checkpoints.save(self.model, epoch + 1, val_loss)
         if val_loss < self.best:
             self.best, self.waited = val_loss, 0
             self.on_improved(row)
         else:
             self.waited += 1
-        if self.on_epoch:
-            self.on_epoch(self.history)
         if self.echo:
             self.echo(format_row(row))
         if self.patience and self.waited >= self.patience:

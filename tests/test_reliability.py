@@ -102,19 +102,18 @@ def test_truncated_config(bundle_copy):
     sample_error(bundle_copy, "config.json", "corrupt JSON")
 
 
+def edit_config(bundle, **changes):
+    path = bundle / "config.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+
+
 def test_config_of_the_wrong_shape(bundle_copy):
-    path = bundle_copy / "config.json"
-    config = json.loads(path.read_text())
-    config["model"] = "lstm"
-    path.write_text(json.dumps(config))
+    edit_config(bundle_copy, model="lstm")
     sample_error(bundle_copy, "'model' is missing or not a dict")
 
 
 def test_newer_format_version(bundle_copy):
-    path = bundle_copy / "config.json"
-    config = json.loads(path.read_text())
-    config["format_version"] = 99
-    path.write_text(json.dumps(config))
+    edit_config(bundle_copy, format_version=99)
     sample_error(bundle_copy, "format 99 is newer", "upgrade seqgen")
 
 
