@@ -250,7 +250,7 @@ def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkp
 
     best = min((row["val_loss"] for row in history), default=math.inf)
     report = EpochReport(checkpoints, improved, config.patience, best, history,
-                         _echo if verbose == "lines" else None, on_epoch)
+                         None if verbose == "quiet" else _echo, on_epoch)
     schedule = keras.callbacks.LearningRateScheduler(lambda epoch: config.learning_rate * config.lr_decay ** epoch)
     batches = EpochBatches(windows.x, windows.y, config.batch_size, config.seed, first_epoch)
     validation = (windows.val_x, windows.val_y) if windows.val_x is not None else None

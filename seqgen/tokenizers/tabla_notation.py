@@ -195,7 +195,7 @@ class _Reader:
         else:
             self.cycle.vibhags.append(self.vibhag)
         self.vibhag = []
-        if closes_cycle:
+        if closes_cycle and self.cycle.vibhags:  # an empty cycle is reported above, never kept
             self.cycle.closed = True
             self._composition(where.line).cycles.append(self.cycle)
             self.cycle = Cycle()
