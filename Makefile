@@ -30,6 +30,7 @@ pretrained: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/train_throughput.py
+	test -f models/tabla/config.json || $(BIN)/seqgen train tabla corpora/teentaal.txt --out models/tabla --quiet
 	$(BIN)/python benchmarks/sample_speed.py
 
 clean:

@@ -2,9 +2,10 @@
 64 streams) vs the usual tutorial loop that re-runs ``model.predict`` on the last window for every
 token, on the same weights, in one run.
 
-The model has the default tabla shapes (embedding 64, 2 x 256 LSTM, the Teentaal corpus vocabulary).
-Its weights come from ``--model DIR`` when given, else they are the freshly initialised weights of a
-default model: speed depends on the shapes, not on what the weights learnt.
+The model is the default tabla model: ``--model DIR``, else ``models/tabla`` (``make demo`` trains
+it), else a default-shaped model with freshly initialised weights (embedding 64, 2 x 256 LSTM, the
+Teentaal corpus vocabulary). The shapes set the cost of a step, but what the weights learnt sets the
+bols per matra, hence how long each stream runs, so the trained model is the one to report.
 
     python benchmarks/sample_speed.py [--model models/tabla] [--repeats 3] [--json]
 """
@@ -79,12 +80,15 @@ def baseline_rate(model, vocab, tokens: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", help="a tabla bundle (default: default-shaped model, initial weights)")
+    parser.add_argument("--model", help="a tabla bundle (default: models/tabla, else untrained default shapes)")
     parser.add_argument("--cycles", type=int, default=16, help="Teentaal cycles per stream")
     parser.add_argument("--repeats", type=int, default=3, help="runs per setting (median reported)")
     parser.add_argument("--baseline-tokens", type=int, default=60, help="tokens for the slow baseline")
     parser.add_argument("--json", action="store_true", help="print a JSON list, one object per setting")
     args = parser.parse_args()
+    if args.model is None and (ROOT / "models" / "tabla" / "config.json").exists():
+        args.model = str(ROOT / "models" / "tabla")
+    print(f"model: {args.model or 'default shapes, untrained weights'}", file=sys.stderr)
     model, weights, vocab = default_bundle_parts(args.model)
     baseline = baseline_rate(model, vocab, args.baseline_tokens)
     results = []

@@ -140,7 +140,8 @@ class Sampler:
         logits, state = np.repeat(logits, n, axis=0), self.model.select(state, np.zeros(n, dtype=np.int64))
         table = _StateTable(constraint, constraint_state, self.model.vocab_size)
         numbers = np.full(n, table.start)
-        outputs: list[list[int]] = [[] for _ in range(n)]
+        outputs = np.zeros((n, config.max_tokens), dtype=np.int64)
+        lengths = np.zeros(n, dtype=np.int64)
         active = np.arange(n)  # streams still going; rows of logits, state and numbers follow it
         for _ in range(config.max_tokens):
             tokens = self._choose(logits, self.base_bias + table.rows[numbers], config, rng)
@@ -150,11 +151,11 @@ class Sampler:
             if len(going) < len(active):  # only the streams still going are stepped
                 active, tokens, numbers = active[going], tokens[going], numbers[going]
                 state = self.model.select(state, going)
-            for row, token in zip(active.tolist(), tokens.tolist()):
-                outputs[row].append(token)
+            outputs[active, lengths[active]] = tokens
+            lengths[active] += 1
             numbers = table.advance(numbers, tokens)
             logits, state = self.model.step(tokens, state)
-        return outputs
+        return [outputs[row, :lengths[row]].tolist() for row in range(n)]
 
     def _choose(self, logits: np.ndarray, bias: np.ndarray, config: SamplingConfig, rng) -> np.ndarray:
         scores = logits / config.temperature + bias
