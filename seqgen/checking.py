@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from seqgen.errors import SeqgenError
 from seqgen.tokenizers.tabla_notation import read
 from seqgen.validator import validate
 
@@ -43,3 +44,20 @@ def check_text(text: str, source: str, taal: str | None = None) -> CheckReport:
             report.invalid += 1
             report.problems += problems
     return report
+
+
+def require_valid(text: str, source: str) -> None:
+    """Refuse a training file whose compositions break their taal (those naming no taal are
+    not checked): a model would learn the broken rhythm.
+
+    Raises:
+        SeqgenError: the first problem with file:line:col, and how many there are.
+    """
+    problems = []
+    for composition, reading_problems in read(text, source):
+        problems += [str(problem) for problem in reading_problems]
+        if composition.cycles and composition.taal and not reading_problems:
+            problems += [str(problem) for problem in validate(composition)]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise SeqgenError(f"{problems[0]}{more}; `seqgen check {source}` lists them all")

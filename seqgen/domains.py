@@ -49,6 +49,11 @@ def load_documents(tokenizer: Tokenizer, corpus: str | Path, encoding: str | Non
         SeqgenError: unreadable files, notation errors, or a corpus without any document.
     """
     texts = read_corpus(corpus, encoding)
+    if tokenizer.name == "tabla":
+        from seqgen.checking import require_valid
+
+        for source, text in texts:
+            require_valid(text, source)
     tokenizer.fit([text for _, text in texts])
     documents = [doc for source, text in texts for doc in tokenizer.tokenize(text, source) if doc.tokens]
     if not documents:

@@ -186,3 +186,12 @@ def test_out_of_range_training_options(tmp_path, option, value, fragment):
 
 def test_unknown_domain_for_train(tmp_path):
     assert_clean_error(invoke("train", "haiku", CORPUS), "unknown domain", "tabla, japanese")
+
+
+def test_training_refuses_broken_cycles_with_their_location(tmp_path):
+    corpus = tmp_path / "broken.txt"
+    theka = "Dha Dhin Dhin Dha | Dha Dhin Dhin Dha | Dha Tin Tin Ta | Ta Dhin Dhin Dha ||"
+    corpus.write_text(f"# taal: teentaal\n{theka}\n{theka[:-8]} ||\n")
+    result = invoke("train", "tabla", corpus, "--out", tmp_path / "m")
+    assert_clean_error(result, f"{corpus}:3:1", "has 15 matras", "seqgen check")
+    assert not (tmp_path / "m").exists()

@@ -121,3 +121,12 @@ def test_default_teentaal_model_beats_the_ngram_baseline(tmp_path):
     generator = api.train("tabla", ROOT / "corpora" / "teentaal.txt", tmp_path / "tabla", verbose="quiet")
     result = generator.evaluate()
     assert result["perplexity"] < result["baseline"]["perplexity"]
+
+
+def test_same_seed_same_model(tmp_path):
+    settings = {**TINY, "epochs": 1}
+    first = api.train("tabla", CORPUS, tmp_path / "a", verbose="quiet", **settings).bundle.weights
+    second = api.train("tabla", CORPUS, tmp_path / "b", verbose="quiet", **settings).bundle.weights
+    assert first.keys() == second.keys()
+    for name in first:
+        assert (first[name] == second[name]).all(), name
