@@ -166,12 +166,12 @@ def _fit(out: Path, config: dict, streams: dict, resume: bool, history: list[dic
     val_x = val_y = None
     if len(streams["val"]):
         val_x, val_y = eval_windows(streams["val"], data_config.seq_length)
-    bundles.atomic_write(out / bundles.CONFIG_FILE, _config_json(config))
+    bundles.write_config(out, config)
 
     def on_improved(model, row: dict) -> None:
         bundles.save_model(out, model)
         config["best"] = row
-        bundles.atomic_write(out / bundles.CONFIG_FILE, _config_json(config))
+        bundles.write_config(out, config)
 
     def write_history(rows: list[dict]) -> None:
         bundles.atomic_write(out / bundles.HISTORY_CSV, history_csv(rows))
@@ -183,12 +183,6 @@ def _fit(out: Path, config: dict, streams: dict, resume: bool, history: list[dic
     write_history(rows)
     _plot_history(rows, out / bundles.HISTORY_PNG)
     return load(out)
-
-
-def _config_json(config: dict) -> str:
-    import json
-
-    return json.dumps({"format_version": bundles.FORMAT_VERSION, **config}, indent=2)
 
 
 def _pick(defaults: dict[str, Any], section: str) -> dict[str, Any]:

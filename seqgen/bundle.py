@@ -111,7 +111,12 @@ def write_metadata(directory: Path, config: dict[str, Any], vocab: Vocab, tokeni
     atomic_write(directory / TOKENIZER_FILE, json.dumps(tokenizer.spec(), ensure_ascii=False))
     if hasattr(tokenizer, "model_bytes"):
         atomic_write(directory / SENTENCEPIECE_FILE, tokenizer.model_bytes())
-    atomic_write(directory / CONFIG_FILE, json.dumps({"format_version": FORMAT_VERSION, **config}, indent=2))
+    write_config(directory, config)
+
+
+def write_config(directory: Path, config: dict[str, Any]) -> None:
+    """``config.json``, stamped with the bundle format version."""
+    atomic_write(Path(directory) / CONFIG_FILE, json.dumps({"format_version": FORMAT_VERSION, **config}, indent=2))
 
 
 def write_splits(directory: Path, streams: dict[str, np.ndarray]) -> None:
@@ -213,8 +218,7 @@ def load_keras_model(path: Path, compile: bool = False):
     """A Keras model file, in safe mode (no lambdas or other code from the file); ``compile``
     restores a checkpoint's optimizer and its state."""
     path = Path(path)
-    if not path.exists():
-        raise BundleError(f"{path.parent}: partial bundle, {path.name} is missing")
+    _require_file(path)
     import keras
 
     import seqgen.model  # noqa: F401  registers ScanRecurrent for deserialisation
@@ -226,9 +230,13 @@ def load_keras_model(path: Path, compile: bool = False):
                           f"{str(error).splitlines()[0][:200] if str(error) else 'no detail'})") from None
 
 
-def _guarded(path: Path, read):
+def _require_file(path: Path) -> None:
     if not path.exists():
         raise BundleError(f"{path.parent}: partial bundle, {path.name} is missing")
+
+
+def _guarded(path: Path, read):
+    _require_file(path)
     try:
         return read(path)
     except SeqgenError as error:
@@ -238,8 +246,7 @@ def _guarded(path: Path, read):
 
 
 def _read_json(path: Path, kind: type):
-    if not path.exists():
-        raise BundleError(f"{path.parent}: partial bundle, {path.name} is missing")
+    _require_file(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -250,8 +257,7 @@ def _read_json(path: Path, kind: type):
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
-    if not path.exists():
-        raise BundleError(f"{path.parent}: partial bundle, {path.name} is missing")
+    _require_file(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}

@@ -299,8 +299,8 @@ def sample(
     elif chosen == "text":
         typer.echo("\n".join(result["text"] for result in results), nl=True)
     else:
-        titles = [f"{record.name} ({record.matras} matras){' - ' + form if form else ''}" for _ in results]
-        typer.echo("\n".join(grid(r["cycles"], record, title) for r, title in zip(results, titles)), nl=False)
+        title = f"{record.name} ({record.matras} matras){' - ' + form if form else ''}"
+        typer.echo("\n".join(grid(result["cycles"], record, title) for result in results), nl=False)
 
 
 @app.command()

@@ -38,12 +38,17 @@ class Constraint(Protocol):
     def bias(self, state: State) -> np.ndarray: ...
 
 
-def allowed_after(constraint: Constraint, ids: list[int]) -> np.ndarray:
-    """The mask of allowed next ids after ``ids``, from scratch (tests and one-off checks)."""
+def state_after(constraint: Constraint, ids: list[int]) -> State:
+    """The constraint's state after reading ``ids`` from its start (a prime, a prefix)."""
     state = constraint.start()
     for token in ids:
         state = constraint.advance(state, token)
-    return np.isfinite(constraint.bias(state))
+    return state
+
+
+def allowed_after(constraint: Constraint, ids: list[int]) -> np.ndarray:
+    """The mask of allowed next ids after ``ids``, from scratch (tests and one-off checks)."""
+    return np.isfinite(constraint.bias(state_after(constraint, ids)))
 
 
 class AllOf:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-from seqgen.constraints import LAYAKARIS, StanzaConstraint, TaalConstraint
+from seqgen.constraints import LAYAKARIS, StanzaConstraint, TaalConstraint, state_after
 from seqgen.errors import SeqgenError
 from seqgen.numpy_model import from_bundle
 from seqgen.sampling import Sampler, SamplingConfig
@@ -82,9 +82,7 @@ def compositions(bundle, taal: str = "teentaal", cycles: int = 4, n: int = 1, fo
     if constrained:
         layakaris = (layakari,) if layakari else LAYAKARIS
         constraint = TaalConstraint(vocab, record, cycles, form, khali, layakaris)
-        state = constraint.start()
-        for token in prime_ids:
-            state = constraint.advance(state, token)
+        state = state_after(constraint, prime_ids)
     generated = _sampler(bundle).generate([vocab.start_id, *vocab.encode(header), *prime_ids], n, sampling,
                                           constraint, state)
     return [_composition(bundle, record.name, form, header + prime_tokens + vocab.decode(ids)) for ids in generated]
@@ -114,8 +112,6 @@ def stanzas(bundle, count: int = 3, lines: int = 4, min_tokens: int = 3, max_tok
     prime_tokens = bundle.tokenizer.segment(normalize(prime.strip())) if prime and prime.strip() else []
     prime_ids = encode_prime(vocab, prime_tokens, allow_unknown)
     constraint = StanzaConstraint(vocab, count, lines, min_tokens, max_tokens)
-    state = constraint.start()
-    for token in prime_ids:
-        state = constraint.advance(state, token)
+    state = state_after(constraint, prime_ids)
     [ids] = _sampler(bundle).generate([vocab.start_id, *prime_ids], 1, sampling, constraint, state)
     return bundle.tokenizer.stanzas(prime_tokens + vocab.decode(ids))

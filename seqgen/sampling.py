@@ -158,9 +158,7 @@ class Sampler:
         return [outputs[row, :lengths[row]].tolist() for row in range(n)]
 
     def _choose(self, logits: np.ndarray, bias: np.ndarray, config: SamplingConfig, rng) -> np.ndarray:
-        scores = logits / config.temperature + bias
-        if not np.isfinite(scores.max(axis=1)).all():
-            raise SamplingError("no token is allowed next: the constraint cannot be met with this model's vocabulary")
+        scores = _require_allowed(logits / config.temperature + bias)
         if config.greedy:
             return scores.argmax(axis=1)
         if config.top_k:
@@ -181,9 +179,7 @@ class Sampler:
         for _ in range(config.max_tokens):
             bias = self.base_bias + np.stack([np.broadcast_to(constraint.bias(s), self.base_bias.shape)
                                              for _, _, s in beams])
-            scores = log_softmax(logits / config.temperature) + bias
-            if not np.isfinite(scores.max(axis=1)).all():
-                raise SamplingError("no token is allowed next: the constraint cannot be met with this model's vocabulary")
+            scores = _require_allowed(log_softmax(logits / config.temperature) + bias)
             candidates = []
             for row, (total, ids, cstate) in enumerate(beams):
                 for token in np.argsort(-scores[row])[:width]:
@@ -208,6 +204,13 @@ class Sampler:
         # length-normalised: a sum of log-probabilities alone favours the shortest sequences
         finished.sort(key=lambda item: -item[0] / (len(item[1]) + 1))
         return [ids for _, ids in finished[:n]]
+
+
+def _require_allowed(scores: np.ndarray) -> np.ndarray:
+    """``scores`` unchanged, unless some row allows no token at all."""
+    if not np.isfinite(scores.max(axis=1)).all():
+        raise SamplingError("no token is allowed next: the constraint cannot be met with this model's vocabulary")
+    return scores
 
 
 def _keep_top_k(scores: np.ndarray, k: int) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from seqgen.errors import Location
-from seqgen.taals import Taal, get_taal
+from seqgen.taals import Taal, UnknownTaal, get_taal
 from seqgen.tokenizers.bols import is_bass
 from seqgen.tokenizers.tabla_notation import Composition, Cycle, Matra
 
@@ -53,10 +53,13 @@ def validate(composition: Composition, taal_name: str | None = None, khali_rule:
     if name is None:
         report.add(None, 0, "no taal: add a '# taal: NAME' header or pass --taal")
         return report.problems
-    if taal_name is None and name.lower() not in _taal_names():
-        report.add(None, 0, f"unknown taal {name!r} in header; known taals: {', '.join(_taal_names())}")
+    try:
+        taal = get_taal(name)
+    except UnknownTaal as error:
+        if taal_name is not None:
+            raise  # an option the user typed: unusable input, not a problem of the composition
+        report.add(None, 0, f"{error} (in the header)")
         return report.problems
-    taal = get_taal(name)
     for number, cycle in enumerate(composition.cycles, start=1):
         _check_cycle(report, taal, cycle, number, is_last=number == len(composition.cycles))
     if khali_rule and composition.form in KHALI_RULE_FORMS:
@@ -75,12 +78,6 @@ class _Report:
         else:
             location = Location(self.composition.source, self.composition.line, 1 if self.composition.line else 0)
         self.problems.append(Problem(location, self.composition.describe(), cycle, message))
-
-
-def _taal_names() -> tuple[str, ...]:
-    from seqgen.taals import TAALS
-
-    return tuple(TAALS)
 
 
 def _check_cycle(report: _Report, taal: Taal, cycle: Cycle, number: int, is_last: bool) -> None:
