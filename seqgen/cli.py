@@ -1,48 +1,210 @@
 """The ``seqgen`` command line: thin typer commands that check arguments and call one library function.
 
 Library modules are imported inside the commands, so ``seqgen --help`` never loads TensorFlow.
-Every ``SeqgenError`` becomes one line on stderr and exit code 2, with no traceback.
+Every user-caused failure is one line on stderr, ``seqgen: error: <message>``, and exit code 2, with
+no traceback: a ``SeqgenError``, a bad command line (typer's usage errors), a filesystem error that
+escapes a command, running out of memory, and a stdout that cannot be written (a closed pipe, as
+in ``| head``, ends the command quietly instead, as Unix tools do).
 """
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+import typer.core
 
 from seqgen.errors import SeqgenError
 
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
+
+# The exception typer raises for a bad command line. Typer's public BadParameter derives from it,
+# whichever click typer runs on (its own vendored copy, or the click package in older releases).
+UsageError = typer.BadParameter.__base__
+ClickException = UsageError.__base__
+
+
+class OutputError(SeqgenError):
+    """Writing the command's output to stdout failed."""
+
+    def __init__(self, error: OSError):
+        super().__init__(f"cannot write output: {error.strerror or error}")
+        self.broken_pipe = isinstance(error, BrokenPipeError) or error.errno == errno.EPIPE
+
+
+class OneLineErrors(typer.core.TyperGroup):
+    """The app's command group: typer's boxed usage errors become the one-line ``seqgen: error:``.
+
+    Click handles its own errors only in "standalone mode"; this runs it without, formats what it
+    raises, and then exits as standalone mode would. ``--help`` still prints help and exits 0.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ClickException as error:
+            if not standalone_mode:
+                raise
+            # a bare `seqgen` has already printed the help (typer checks this class by name too)
+            if type(error).__name__ != "NoArgsIsHelpError":
+                _print_error(usage_message(error))
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            if not standalone_mode:
+                raise
+            _print_error("aborted")
+            sys.exit(EXIT_PROBLEMS)
+        except OSError as error:  # writing the help failed (commands catch their own, see user_errors)
+            if not standalone_mode:
+                raise
+            _quiet_stdout()
+            if error.errno == errno.EPIPE:
+                sys.exit(EXIT_BROKEN_PIPE)
+            _print_error(os_error_message(error) if error.filename else str(OutputError(error)))
+            sys.exit(EXIT_USAGE)
+        if not standalone_mode:
+            return code
+        _flush_stdout()
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_message(error) -> str:
+    """A click/typer error as one line: its message, then where the help is."""
+    message = " ".join(error.format_message().split()).rstrip(".")
+    message = message[:1].lower() + message[1:] if message[1:2].islower() else message
+    context = getattr(error, "ctx", None)
+    if context is None:
+        return message
+    return f"{message}; see '{context.command_path} --help'"
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Learn token sequences and generate tabla compositions and Japanese lyrics.",
 )
 
-EXIT_PROBLEMS = 1
-EXIT_USAGE = 2
+
+def _print_error(message: str) -> None:
+    try:
+        typer.echo(f"seqgen: error: {message}", err=True)
+    except OSError:
+        pass  # stderr is gone too: the exit code is all that is left to say it
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:
     """Print a one-line error and exit (code 2 unless the error names another)."""
-    typer.echo(f"seqgen: error: {message}", err=True)
+    _print_error(message)
     raise typer.Exit(code)
 
 
+def emit(text: str = "", nl: bool = True) -> None:
+    """Print a command's output on stdout; a stdout that cannot be written raises ``OutputError``."""
+    try:
+        typer.echo(text, nl=nl)
+    except OSError as error:
+        raise OutputError(error) from None
+
+
 def user_errors(command):
-    """Turn seqgen's own errors into a one-line message and exit code 2."""
+    """Turn every failure a user can cause into a one-line message and exit code 2 (see above)."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except OutputError as error:
+            if error.broken_pipe:
+                _quiet_stdout()
+                raise typer.Exit(EXIT_BROKEN_PIPE) from None
+            fail(str(error))
         except SeqgenError as error:
             fail(str(error), getattr(error, "exit_code", EXIT_USAGE))
+        except BrokenPipeError:  # output written outside `emit`, e.g. training progress
+            _quiet_stdout()
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
+        except OSError as error:  # the safety net: a filesystem error no check foresaw
+            fail(os_error_message(error))
+        except MemoryError:
+            fail("out of memory: the input or the settings need more memory than this machine has")
 
     return wrapper
+
+
+def os_error_message(error: OSError) -> str:
+    """``path: reason`` for an ``OSError``, with both paths of a failed rename or link."""
+    from seqgen.corpus import shown
+
+    reason = error.strerror or str(error) or type(error).__name__
+    if error.filename is None:
+        return reason[:1].lower() + reason[1:]
+    paths = shown(os.fsdecode(error.filename))
+    if error.filename2 is not None:
+        paths += f" -> {shown(os.fsdecode(error.filename2))}"
+    return f"{paths}: {reason[:1].lower() + reason[1:]}"
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so the exit flush cannot complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real descriptor (an in-process test runner): nothing to quiet
+        pass
+
+
+def _flush_stdout() -> None:
+    """Flush what is still buffered, so a failure shows here and not in an 'Exception ignored'."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(EXIT_BROKEN_PIPE)
+    except OSError as error:
+        _print_error(str(OutputError(error)))
+        _quiet_stdout()
+        sys.exit(EXIT_USAGE)
+    except ValueError:  # stdout already closed
+        pass
+
+
+def check_encoding_option(value: Optional[str]) -> Optional[str]:
+    """--encoding: a text encoding Python knows (``rot13`` and ``base64`` are codecs, not encodings)."""
+    from seqgen.corpus import CorpusError, check_encoding
+
+    if value is not None:
+        try:
+            check_encoding(value)
+        except CorpusError as error:
+            raise typer.BadParameter(str(error)) from None
+    return value
+
+
+def with_default(text: str, default: Optional[str]) -> str:
+    """Help text ending in ``[default: ...]``, as typer shows its own defaults. Escaped where typer
+    reads help as Rich markup: there an unescaped ``[...]`` is taken for a style tag and vanishes."""
+    if default is None:
+        return text
+    note = f"[default: {default}]"
+    return f"{text} \\{note}" if app.rich_markup_mode == "rich" else f"{text} {note}"
+
+
+def setting(name: str, text: str):
+    """A ``train`` option for the training setting ``name``: unset (None) means the domain's default,
+    which the help shows as read from the settings' source (see ``help_defaults``)."""
+    from seqgen.help_defaults import default_text
+
+    return typer.Option(None, help=with_default(text, default_text(name)))
 
 
 @app.command()
@@ -51,11 +213,11 @@ def taals() -> None:
     """Print the table of taal definitions: matras, vibhags, marks and theka."""
     from seqgen.taals import TAALS
 
-    typer.echo(f"{'taal':<11} {'matras':>6}  {'vibhags':<12} {'marks':<12} theka")
+    emit(f"{'taal':<11} {'matras':>6}  {'vibhags':<12} {'marks':<12} theka")
     for taal in TAALS.values():
         vibhags = "+".join(str(size) for size in taal.vibhags)
         marks = " ".join(taal.marks)
-        typer.echo(f"{taal.name:<11} {taal.matras:>6}  {vibhags:<12} {marks:<12} {taal.theka}")
+        emit(f"{taal.name:<11} {taal.matras:>6}  {vibhags:<12} {marks:<12} {taal.theka}")
 
 
 @app.command()
@@ -63,7 +225,8 @@ def taals() -> None:
 def check(
     file: Path = typer.Argument(..., help="Tabla notation file to validate."),
     taal: Optional[str] = typer.Option(None, help="Taal for every composition (default: each one's header)."),
-    encoding: Optional[str] = typer.Option(None, help="Text encoding of FILE (default UTF-8)."),
+    encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of FILE.", "UTF-8"),
+                                            callback=check_encoding_option),
 ) -> None:
     """Validate every composition: cycles fit the taal, bars in place, the khali rule for kaida/rela.
 
@@ -77,7 +240,7 @@ def check(
         get_taal(taal)
     report = check_text(read_text(file, encoding), str(file), taal)
     for problem in report.problems:
-        typer.echo(problem)
+        emit(problem)
     typer.echo(report.summary(), err=True)
     if report.problems:
         raise typer.Exit(EXIT_PROBLEMS)
@@ -87,13 +250,14 @@ def check(
 @user_errors
 def format_(
     file: Path = typer.Argument(..., help="Tabla notation file."),
-    encoding: Optional[str] = typer.Option(None, help="Text encoding of FILE (default UTF-8)."),
+    encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of FILE.", "UTF-8"),
+                                            callback=check_encoding_option),
 ) -> None:
     """Print every composition in canonical line notation (headers kept, one cycle per line)."""
     from seqgen.corpus import read_text
     from seqgen.tokenizers.tabla_notation import format_compositions, parse
 
-    typer.echo(format_compositions(parse(read_text(file, encoding), str(file))), nl=False)
+    emit(format_compositions(parse(read_text(file, encoding), str(file))), nl=False)
 
 
 @app.command()
@@ -104,7 +268,8 @@ def tokenize(
     stats: bool = typer.Option(False, "--stats", help="Print vocabulary and coverage statistics instead."),
     tokenizer: Optional[str] = typer.Option(None, help="tabla, japanese or sentencepiece (default: the domain's)."),
     vocab_size: int = typer.Option(8000, help="Vocabulary size used for --stats coverage."),
-    encoding: Optional[str] = typer.Option(None, help="Text encoding of the corpus (default UTF-8)."),
+    encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of the corpus.", "UTF-8"),
+                                            callback=check_encoding_option),
 ) -> None:
     """Print the tokens of every document (one document per line), or statistics with --stats."""
     from seqgen.domains import load_documents, tokenizer_for
@@ -116,16 +281,16 @@ def tokenize(
     documents = load_documents(chosen, corpus, encoding)
     if not stats:
         for document in documents:
-            typer.echo(" ".join(document.tokens))
+            emit(" ".join(document.tokens))
         return
     streams = [document.tokens for document in documents]
     vocab = Vocab.build(streams, vocab_size, keep=chosen.structure_tokens)
     coverage = vocab.coverage(streams)
-    typer.echo(f"documents        {len(documents)}")
-    typer.echo(f"tokens           {coverage.tokens}")
-    typer.echo(f"distinct tokens  {coverage.distinct}")
-    typer.echo(f"vocabulary       {len(vocab)} (limit {vocab_size})")
-    typer.echo(f"unknown tokens   {coverage.unknown} ({coverage.unknown_rate:.2%} of the corpus, "
+    emit(f"documents        {len(documents)}")
+    emit(f"tokens           {coverage.tokens}")
+    emit(f"distinct tokens  {coverage.distinct}")
+    emit(f"vocabulary       {len(vocab)} (limit {vocab_size})")
+    emit(f"unknown tokens   {coverage.unknown} ({coverage.unknown_rate:.2%} of the corpus, "
                f"{coverage.distinct_unknown} distinct)")
 
 
@@ -134,33 +299,35 @@ def tokenize(
 def train(
     domain: str = typer.Argument(..., help="tabla or japanese."),
     corpus: Path = typer.Argument(..., help="Corpus file or folder of .txt files."),
-    out: Optional[Path] = typer.Option(None, help="Bundle folder [default: models/DOMAIN]."),
-    epochs: Optional[int] = typer.Option(None, help="Passes over the training windows [default: 40]."),
-    batch_size: Optional[int] = typer.Option(None, help="Windows per gradient step [default: 64]."),
-    seq_length: Optional[int] = typer.Option(None, help="Tokens per training window (BPTT length) [default: 50; japanese 40]."),
-    stride: Optional[int] = typer.Option(None, help="Tokens between window starts [default: seq-length]."),
-    rnn_size: Optional[int] = typer.Option(None, help="Units per recurrent layer [default: 256]."),
-    embedding_dim: Optional[int] = typer.Option(None, help="Embedding width [default: 64; japanese 128]."),
-    layers: Optional[int] = typer.Option(None, help="Recurrent layers [default: 2]."),
-    cell: Optional[str] = typer.Option(None, help="lstm, gru or rnn [default: lstm]."),
-    gate_activation: Optional[str] = typer.Option(None, help="hard_sigmoid or sigmoid [default: hard_sigmoid]."),
-    dropout: Optional[float] = typer.Option(None, help="Dropout between layers [default: 0]."),
-    optimizer: Optional[str] = typer.Option(None, help="adam or rmsprop [default: adam]."),
-    learning_rate: Optional[float] = typer.Option(None, help="Initial learning rate [default: 0.003]."),
-    lr_decay: Optional[float] = typer.Option(None, help="Learning-rate factor per epoch [default: 0.97]."),
-    grad_clip: Optional[float] = typer.Option(None, help="Global gradient-norm clip, 0 disables [default: 5]."),
-    patience: Optional[int] = typer.Option(None, help="Early stop after this many epochs without improvement [default: 6]."),
-    keep_checkpoints: Optional[int] = typer.Option(None, help="Checkpoint files kept [default: 3]."),
-    vocab_size: Optional[int] = typer.Option(None, help="Vocabulary size, specials included [default: 8000]."),
-    tokenizer: Optional[str] = typer.Option(None, help="Tokenizer (japanese: japanese or sentencepiece)."),
-    val_frac: Optional[float] = typer.Option(None, help="Share of documents for validation [default: 0.05]."),
-    test_frac: Optional[float] = typer.Option(None, help="Share of documents for a final test [default: 0]."),
-    seed: Optional[int] = typer.Option(None, help="Random seed [default: 1234]."),
-    strategy: Optional[str] = typer.Option(None, help="tf.distribute strategy: mirrored (all local devices)."),
+    out: Optional[Path] = typer.Option(None, help=with_default("Bundle folder.", "models/DOMAIN")),
+    epochs: Optional[int] = setting("epochs", "Passes over the training windows."),
+    batch_size: Optional[int] = setting("batch_size", "Windows per gradient step."),
+    seq_length: Optional[int] = setting("seq_length", "Tokens per training window (BPTT length)."),
+    stride: Optional[int] = setting("stride", "Tokens between window starts; 0 means seq-length (no overlap)."),
+    rnn_size: Optional[int] = setting("rnn_size", "Units per recurrent layer."),
+    embedding_dim: Optional[int] = setting("embedding_dim", "Embedding width."),
+    layers: Optional[int] = setting("layers", "Recurrent layers."),
+    cell: Optional[str] = setting("cell", "lstm, gru or rnn."),
+    gate_activation: Optional[str] = setting("gate_activation", "hard_sigmoid or sigmoid."),
+    dropout: Optional[float] = setting("dropout", "Dropout between layers."),
+    optimizer: Optional[str] = setting("optimizer", "adam or rmsprop."),
+    learning_rate: Optional[float] = setting("learning_rate", "Initial learning rate."),
+    lr_decay: Optional[float] = setting("lr_decay", "Learning-rate factor per epoch."),
+    grad_clip: Optional[float] = setting("grad_clip", "Global gradient-norm clip, 0 disables."),
+    patience: Optional[int] = setting("patience", "Early stop after this many epochs without improvement."),
+    keep_checkpoints: Optional[int] = setting("keep_checkpoints", "Checkpoint files kept."),
+    vocab_size: Optional[int] = setting("vocab_size", "Vocabulary size, specials included."),
+    tokenizer: Optional[str] = typer.Option(None, help=with_default(
+        "Tokenizer: tabla for tabla; japanese or sentencepiece for japanese.", "the domain's")),
+    val_frac: Optional[float] = setting("val_frac", "Share of documents for validation."),
+    test_frac: Optional[float] = setting("test_frac", "Share of documents for a final test."),
+    seed: Optional[int] = setting("seed", "Random seed."),
+    strategy: Optional[str] = setting("strategy", "tf.distribute strategy: mirrored (all local devices)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the bundle in --out from its last checkpoint."),
     force: bool = typer.Option(False, "--force", help="Replace an existing bundle in --out."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
-    encoding: Optional[str] = typer.Option(None, help="Text encoding of the corpus (default UTF-8)."),
+    encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of the corpus.", "UTF-8"),
+                                            callback=check_encoding_option),
 ) -> None:
     """Train a model on CORPUS and write a bundle; prints the validation perplexity and the bundle path."""
     settings = {key: value for key, value in locals().items()
@@ -172,8 +339,8 @@ def train(
                             encoding=encoding, verbose=verbose, **settings)
     best = generator.bundle.config.get("best") or {}
     if best:
-        typer.echo(f"validation perplexity {best['val_perplexity']:.3f} (epoch {best['epoch']})")
-    typer.echo(f"bundle: {generator.path}")
+        emit(f"validation perplexity {best['val_perplexity']:.3f} (epoch {best['epoch']})")
+    emit(f"bundle: {generator.path}")
 
 
 _TRAIN_ARGUMENTS = {"domain", "corpus", "out", "tokenizer", "resume", "force", "quiet", "encoding"}
@@ -185,31 +352,34 @@ def evaluate(
     model: Path = typer.Argument(..., help="Model bundle folder."),
     file: Optional[Path] = typer.Argument(None, help="Text to score [default: the bundle's held-out documents]."),
     format: str = typer.Option("text", "--format", help="text or json."),
-    order: int = typer.Option(3, help="Order of the Kneser-Ney baseline."),
-    encoding: Optional[str] = typer.Option(None, help="Text encoding of FILE (default UTF-8)."),
+    order: int = typer.Option(3, help="Order of the Kneser-Ney baseline, 1 to 10."),
+    encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of FILE.", "UTF-8"),
+                                            callback=check_encoding_option),
 ) -> None:
     """Cross-entropy, perplexity and next-token accuracy of a bundle, beside a Kneser-Ney n-gram baseline."""
     import json
 
     from seqgen.api import load
+    from seqgen.ngram import check_order
 
     if format not in ("text", "json"):
         raise SeqgenError(f"unknown --format {format!r}; use text or json")
+    check_order(order)  # before loading the bundle: options are checked first
     result = load(model).evaluate(file, order=order, encoding=encoding)
     if format == "json":
-        typer.echo(json.dumps(result, indent=2))
+        emit(json.dumps(result, indent=2))
         return
     baseline = result["baseline"]
     base_accuracy = "n/a" if baseline["accuracy"] is None else f"{baseline['accuracy']:.3f}"
-    typer.echo(f"tokens           {result['tokens']}")
-    typer.echo(f"cross-entropy    {result['cross_entropy_nats']:.4f} nats/token "
+    emit(f"tokens           {result['tokens']}")
+    emit(f"cross-entropy    {result['cross_entropy_nats']:.4f} nats/token "
                f"({result['bits_per_token']:.4f} bits/token)")
-    typer.echo(f"perplexity       {result['perplexity']:.3f}   (baseline {baseline['perplexity']:.3f})")
-    typer.echo(f"accuracy         {result['accuracy']:.3f}   (baseline {base_accuracy})")
-    typer.echo(f"baseline         {baseline['name']}")
+    emit(f"perplexity       {result['perplexity']:.3f}   (baseline {baseline['perplexity']:.3f})")
+    emit(f"accuracy         {result['accuracy']:.3f}   (baseline {base_accuracy})")
+    emit(f"baseline         {baseline['name']}")
     if "structure" in result:
         structure = result["structure"]
-        typer.echo(f"valid in taal    free: {structure['unconstrained_valid']:.0%} of {structure['samples']} samples "
+        emit(f"valid in taal    free: {structure['unconstrained_valid']:.0%} of {structure['samples']} samples "
                    f"({structure['unconstrained_cycles_valid']:.0%} of their cycles); "
                    f"with the {structure['taal']} constraint: {structure['constrained_valid']:.0%}")
 
@@ -295,12 +465,12 @@ def sample(
     results = generator.compositions(taal=record.name, cycles=cycles, n=n, form=form, khali=khali,
                                      layakari=layakari, prime=prime, allow_unknown=allow_unknown, **settings)
     if chosen == "json":
-        typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        emit(json.dumps(results, ensure_ascii=False, indent=2))
     elif chosen == "text":
-        typer.echo("\n".join(result["text"] for result in results), nl=True)
+        emit("\n".join(result["text"] for result in results), nl=True)
     else:
         title = f"{record.name} ({record.matras} matras){' - ' + form if form else ''}"
-        typer.echo("\n".join(grid(result["cycles"], record, title) for result in results), nl=False)
+        emit("\n".join(grid(result["cycles"], record, title) for result in results), nl=False)
 
 
 @app.command()
@@ -333,9 +503,9 @@ def lyrics(
     song = generator.stanzas(stanzas, lines=lines, min_tokens=min_words, max_tokens=max_words, prime=prime,
                              allow_unknown=allow_unknown, **settings)
     if format == "json":
-        typer.echo(json.dumps(song, ensure_ascii=False, indent=2))
+        emit(json.dumps(song, ensure_ascii=False, indent=2))
     else:
-        typer.echo("\n\n".join("\n".join(stanza) for stanza in song))
+        emit("\n\n".join("\n".join(stanza) for stanza in song))
 
 
 def main() -> None:

@@ -1,11 +1,18 @@
 """Reading corpus files from disk: encodings, BOMs, line endings, folders, and clear errors.
 
 Turns a path into ``(source name, text)`` pairs; what the text means is the tokenizers' job.
+Only regular files are read, and only up to ``MAX_FILE_BYTES``: a named pipe would block
+forever and a device such as ``/dev/zero`` never ends, so both are refused before reading.
+Every filesystem failure (missing, unreadable, a name too long, a path under a file) becomes
+one ``CorpusError`` line naming the path.
 """
 
 from __future__ import annotations
 
 import codecs
+import errno
+import os
+import stat
 from pathlib import Path
 
 from seqgen.errors import SeqgenError
@@ -13,9 +20,38 @@ from seqgen.errors import SeqgenError
 # Encodings worth suggesting for text that is not UTF-8 (Japanese text is often Shift_JIS / CP932).
 _SUGGESTED_ENCODINGS = ("cp932", "euc-jp", "utf-16")
 
+# Far past any real corpus file (the shipped corpora are a few KB), yet small enough to hold
+# in memory with its decoded copy on an ordinary machine.
+MAX_FILE_BYTES = 1 << 30
+
+# What a non-regular file is, for the message refusing it.
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+# Paths longer than this are shortened in messages, so one message stays one readable line.
+_SHOWN_PATH = 120
+
 
 class CorpusError(SeqgenError):
     """A corpus path that cannot be read as text."""
+
+
+def check_encoding(encoding: str) -> str:
+    """The encoding's canonical name, if it is a text encoding Python knows.
+
+    Raises:
+        CorpusError: an unknown name, or a codec that is not a bytes <-> text encoding
+            (``rot13``, ``base64``, ``zlib``...: ``codecs.lookup`` finds them, but they transform
+            str to str or bytes to bytes).
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError, ValueError):  # ValueError: a name with a NUL byte
+        raise CorpusError(f"unknown encoding {encoding!r}") from None
+    # _is_text_encoding is how str.encode/bytes.decode themselves tell these codecs apart
+    if not getattr(info, "_is_text_encoding", True):
+        raise CorpusError(f"{encoding!r} is not a text encoding; use one such as utf-8, cp932 or euc-jp")
+    return info.name
 
 
 def read_text(path: str | Path, encoding: str | None = None) -> str:
@@ -23,38 +59,113 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
 
     Args:
         path: the file.
-        encoding: a Python codec name; default UTF-8 (with or without BOM).
+        encoding: a Python text codec name; default UTF-8 (with or without BOM).
 
     Raises:
-        CorpusError: missing file, a folder, binary data, or text that is not in the encoding
-            (naming the line and the encodings that would read it).
+        CorpusError: missing file, a folder, a pipe or device, a file too large, an unreadable
+            file, binary data, or text that is not in the encoding (naming the line and the
+            encodings that would read it).
     """
     path = Path(path)
-    if not path.exists():
-        raise CorpusError(f"{path}: no such file")
-    if path.is_dir():
-        raise CorpusError(f"{path}: is a folder, expected a file")
-    data = path.read_bytes()
+    if encoding is not None:
+        check_encoding(encoding)
+    data = read_bytes(path)
     text = _decode(path, data, encoding)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
+
+    The path is checked with ``stat`` before it is opened (opening a FIFO for reading blocks until
+    a writer appears), and again on the open descriptor, in case it was swapped in between.
+
+    Raises:
+        CorpusError: one line naming the path and what is wrong with it.
+    """
+    path = Path(path)
+    _require_regular(path, _stat(path), limit)
+    try:
+        # O_NONBLOCK: should a FIFO have replaced the file since the check, open returns at once
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise _os_error(path, error) from None
+    with os.fdopen(descriptor, "rb") as file:
+        _require_regular(path, os.fstat(descriptor), limit)
+        try:
+            data = file.read(limit + 1)  # bounded even where st_size lies (/proc files report 0)
+        except OSError as error:
+            raise _os_error(path, error) from None
+    if len(data) > limit:
+        raise _too_large(path, limit)
+    return data
+
+
+def _stat(path: Path) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except OSError as error:
+        raise _os_error(path, error) from None
+
+
+def _require_regular(path: Path, info: os.stat_result, limit: int) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise CorpusError(f"{shown(path)}: is a folder, expected a file")
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
+        raise CorpusError(f"{shown(path)}: is {kind}, not a regular file; seqgen reads only regular files")
+    if info.st_size > limit:
+        raise _too_large(path, limit)
+
+
+def _too_large(path: Path, limit: int) -> CorpusError:
+    return CorpusError(f"{shown(path)}: file too large (over {_size(limit)}); split the corpus into smaller files")
+
+
+def _size(count: int) -> str:
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= factor:
+            return f"{count / factor:g} {unit}"
+    return f"{count} bytes"
+
+
+def _os_error(path: Path, error: OSError) -> CorpusError:
+    """One line for a filesystem failure, in words a user can act on."""
+    reasons = {
+        errno.ENOENT: "no such file or folder",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+        errno.ENAMETOOLONG: "file name too long",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.ELOOP: "too many levels of symbolic links",
+        errno.EISDIR: "is a folder, expected a file",
+    }
+    reason = reasons.get(error.errno, error.strerror or str(error))
+    return CorpusError(f"{shown(path)}: cannot read: {reason}")
+
+
+def shown(path: str | Path) -> str:
+    """The path as messages show it: whole unless absurdly long."""
+    text = str(path)
+    if len(text) <= _SHOWN_PATH:
+        return text
+    return f"{text[:_SHOWN_PATH // 2]}...{text[-_SHOWN_PATH // 3:]} ({len(text)} characters)"
 
 
 def _decode(path: Path, data: bytes, encoding: str | None) -> str:
     if encoding is None:
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return data.decode("utf-16")
+            return _decode(path, data, "utf-16")
         if b"\x00" in data:
-            raise CorpusError(f"{path}: looks like a binary file (it holds NUL bytes), not text")
+            raise CorpusError(f"{shown(path)}: looks like a binary file (it holds NUL bytes), not text")
         encoding = "utf-8-sig"
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise CorpusError(f"unknown encoding {encoding!r}") from None
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise CorpusError(f"{path}:{line}: not valid {_display(encoding)} text{_hint(data, encoding)}") from None
+        raise CorpusError(f"{shown(path)}:{line}: not valid {_display(encoding)} text{_hint(data, encoding)}") from None
+    except UnicodeError as error:  # codecs such as 'undefined' refuse every input without a position
+        raise CorpusError(f"{shown(path)}: cannot decode as {encoding}: {error}") from None
 
 
 def _display(encoding: str) -> str:
@@ -74,22 +185,42 @@ def _hint(data: bytes, tried: str) -> str:
 
 
 def corpus_files(path: str | Path) -> list[Path]:
-    """The files of a corpus: the file itself, or the ``*.txt`` files of a folder, sorted.
+    """The files of a corpus: the file itself, or the ``*.txt`` entries under a folder, sorted.
+
+    Every ``.txt`` entry that is not a folder is listed, so that ``read_text`` refuses a pipe or
+    a device by name instead of the corpus silently losing it. Symbolic links to folders are
+    followed, each real folder once.
 
     Raises:
-        CorpusError: missing path, or a folder without ``.txt`` files.
+        CorpusError: missing or unreadable path, or a folder without ``.txt`` files.
     """
     path = Path(path)
-    if not path.exists():
-        raise CorpusError(f"{path}: no such file or folder")
-    if path.is_file():
+    info = _stat(path)
+    if not stat.S_ISDIR(info.st_mode):
         return [path]
-    files = sorted(child for child in path.rglob("*.txt") if child.is_file())
+    files = sorted(_txt_entries(path))
     if not files:
-        raise CorpusError(f"{path}: folder holds no .txt files")
+        raise CorpusError(f"{shown(path)}: folder holds no .txt files")
     return files
+
+
+def _txt_entries(root: Path) -> list[Path]:
+    def refuse(error: OSError) -> None:
+        raise _os_error(Path(error.filename or root), error)
+
+    found, seen = [], set()
+    for folder, subfolders, names in os.walk(root, onerror=refuse, followlinks=True):
+        info = os.stat(folder)
+        if (info.st_dev, info.st_ino) in seen:  # a link back up the tree: walk each folder once
+            subfolders[:] = []
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        found += [Path(folder) / name for name in names if name.endswith(".txt")]
+    return found
 
 
 def read_corpus(path: str | Path, encoding: str | None = None) -> list[tuple[str, str]]:
     """``(source name, text)`` for every file of a corpus (see ``corpus_files``)."""
+    if encoding is not None:
+        check_encoding(encoding)
     return [(str(file), read_text(file, encoding)) for file in corpus_files(path)]

@@ -13,7 +13,7 @@ import numpy as np
 
 from seqgen.corpus import read_corpus
 from seqgen.errors import SeqgenError
-from seqgen.ngram import KneserNey
+from seqgen.ngram import KneserNey, check_order
 from seqgen.numpy_model import from_bundle, log_softmax
 
 # documents evaluated together in one padded batch
@@ -91,8 +91,7 @@ def evaluate(bundle, file: str | Path | None = None, order: int = 3, encoding: s
         ``tokens``, ``cross_entropy_nats``, ``bits_per_token``, ``perplexity``, ``accuracy`` and
         ``baseline`` (``name``, ``perplexity``, ``accuracy``; accuracy is None for large vocabularies).
     """
-    if order < 1:
-        raise SeqgenError(f"--order must be at least 1, got {order}")
+    check_order(order)  # before any work: a huge order would exhaust memory in the fit
     documents = documents_of(bundle, file, encoding)
     nats, tokens, correct = lstm_scores(from_bundle(bundle), documents)
     start = bundle.vocab.start_id

@@ -3,6 +3,8 @@
 Chen & Goodman's interpolated Kneser-Ney with one absolute discount per order, estimated from
 count-of-counts (D = n1 / (n1 + 2 n2)). Lower orders use continuation counts; the lowest order is
 interpolated with a uniform distribution, so every id has non-zero probability. Pure Python/NumPy.
+The order is bounded (``MAX_ORDER``): fitting stores every n-gram as a tuple of ``order`` ids, so
+memory grows with tokens x order, and past a few tokens of context the counts are all ones anyway.
 """
 
 from __future__ import annotations
@@ -10,7 +12,22 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
+from seqgen.errors import SeqgenError
+
+MAX_ORDER = 10
+
 Context = tuple[int, ...]
+
+
+def check_order(order) -> int:
+    """``order`` if it is a whole number from 1 to ``MAX_ORDER``.
+
+    Raises:
+        SeqgenError: anything else (a bool, a float, 0, 100000...).
+    """
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
+        raise SeqgenError(f"the n-gram order must be a whole number from 1 to {MAX_ORDER}, got {order!r}")
+    return order
 
 
 class KneserNey:
@@ -22,9 +39,7 @@ class KneserNey:
     """
 
     def __init__(self, order: int = 3, vocab_size: int = 2):
-        if order < 1:
-            raise ValueError("order must be at least 1")
-        self.order = order
+        self.order = check_order(order)
         self.vocab_size = vocab_size
 
     def fit(self, sequences: list[list[int]], pad: int) -> "KneserNey":

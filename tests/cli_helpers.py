@@ -14,8 +14,9 @@ runner = CliRunner()
 
 
 def invoke(*args: str):
-    """Run the CLI in-process; returns typer's result (exit_code, stdout, stderr)."""
-    return runner.invoke(app, [str(arg) for arg in args])
+    """Run the CLI in-process, named as a user's shell names it; returns typer's result
+    (exit_code, stdout, stderr)."""
+    return runner.invoke(app, [str(arg) for arg in args], prog_name="seqgen")
 
 
 def run_seqgen(*args: str, timeout: float = 600, **kwargs) -> subprocess.CompletedProcess:
@@ -30,7 +31,7 @@ def assert_clean_error(result, *fragments: str) -> None:
     stderr = result.stderr
     code = result.exit_code if hasattr(result, "exit_code") else result.returncode
     assert code == 2, (code, stderr)
-    assert "Traceback" not in stderr and "Traceback" not in result.stdout
+    assert "Traceback" not in stderr and "Traceback" not in (result.stdout or "")  # None: stdout not captured
     lines = [line for line in stderr.splitlines() if line.startswith("seqgen: error:")]
     assert len(lines) == 1, stderr
     for fragment in fragments:

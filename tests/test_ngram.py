@@ -2,7 +2,8 @@ import math
 
 import pytest
 
-from seqgen.ngram import KneserNey
+from seqgen.errors import SeqgenError
+from seqgen.ngram import MAX_ORDER, KneserNey
 
 
 @pytest.mark.parametrize("order", [1, 2, 3])
@@ -18,3 +19,10 @@ def test_frequent_continuation_is_most_likely():
     model = KneserNey(3, vocab_size=6).fit([[3, 4, 5] * 20], pad=2)
     assert model.most_likely((3, 4), range(6)) == 5
     assert model.prob((3, 4), 5) > 0.9
+
+
+def test_order_is_a_whole_number_from_1_to_max_order():
+    assert KneserNey(MAX_ORDER, vocab_size=6).fit([[3, 4, 5] * 4], pad=2).prob((3, 4), 5) > 0
+    for order in (0, MAX_ORDER + 1, 100000, 2.5, True, "3"):
+        with pytest.raises(SeqgenError, match=f"from 1 to {MAX_ORDER}"):
+            KneserNey(order)
