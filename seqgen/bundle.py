@@ -21,7 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from seqgen import bundle_check as checks
+from seqgen.bundle_check import BundleError
 from seqgen.errors import SeqgenError
+from seqgen.model_config import ModelConfig
 from seqgen.tokenizers import Tokenizer, from_spec
 from seqgen.vocab import Vocab
 
@@ -36,8 +39,6 @@ SPLITS_FILE = "splits.npz"
 HISTORY_CSV = "history.csv"
 HISTORY_PNG = "history.png"
 CHECKPOINTS = "checkpoints"
-_CONFIG_SECTIONS = {"format_version": int, "domain": str, "model": dict, "training": dict, "data": dict,
-                    "seed": int, "corpus": dict, "versions": dict}
 
 
 def _current_umask() -> int:
@@ -47,10 +48,6 @@ def _current_umask() -> int:
 
 
 _UMASK = _current_umask()
-
-
-class BundleError(SeqgenError):
-    """A bundle that is missing, partial, corrupt, or from a newer seqgen."""
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -163,28 +160,46 @@ class Bundle:
         return self.config["domain"]
 
     def splits(self) -> dict[str, np.ndarray]:
-        return read_splits(self.path)
+        return read_splits(self.path, self.config["model"]["vocab_size"])
 
 
-def read_splits(directory: Path) -> dict[str, np.ndarray]:
-    """The id streams of the train / val / test documents the bundle was trained with."""
-    return _read_npz(Path(directory) / SPLITS_FILE)
+def read_splits(directory: Path, vocab_size: int | None = None) -> dict[str, np.ndarray]:
+    """The id streams of the train / val / test documents the bundle was trained with, checked:
+    exactly those three, 1-D, integer ids below ``vocab_size`` (default: from config.json).
+
+    Raises:
+        BundleError: missing, corrupt or tampered.
+    """
+    directory = Path(directory)
+    if vocab_size is None:
+        vocab_size = read_config(directory)["model"]["vocab_size"]
+    path = directory / SPLITS_FILE
+    return checks.check_splits(_read_npz(path), vocab_size, path)
 
 
-def read_config(directory: Path) -> dict[str, Any]:
-    """``config.json`` of a bundle, checked for shape and format version."""
+def read_config(directory: Path, for_training: bool = False) -> dict[str, Any]:
+    """``config.json`` of a bundle, every section checked (keys, value types, known values).
+
+    Args:
+        directory: the bundle folder.
+        for_training: also check the training section against ``TrainConfig`` (imports
+            TensorFlow, which resuming needs anyway; sampling does not).
+
+    Raises:
+        BundleError: missing, corrupt, tampered, or written by a newer seqgen.
+    """
     directory = Path(directory)
     if not directory.exists():
         raise BundleError(f"{directory}: no such model bundle")
     if not directory.is_dir():
         raise BundleError(f"{directory}: a model bundle is a folder, this is a file")
-    config = _read_json(directory / CONFIG_FILE, dict)
-    for key, kind in _CONFIG_SECTIONS.items():
-        if not isinstance(config.get(key), kind):
-            raise BundleError(f"{directory / CONFIG_FILE}: '{key}' is missing or not a {kind.__name__}")
-    if config["format_version"] > FORMAT_VERSION:
-        raise BundleError(f"{directory}: bundle format {config['format_version']} is newer than this seqgen "
-                          f"reads ({FORMAT_VERSION}); upgrade seqgen")
+    path = directory / CONFIG_FILE
+    config = _read_json(path, dict)
+    checks.check_format_version(config, path, FORMAT_VERSION)
+    train_config = None
+    if for_training:
+        from seqgen.training import TrainConfig as train_config
+    checks.check_config(config, path, train_config)
     return config
 
 
@@ -200,14 +215,14 @@ def load(directory: str | Path, keras_model: bool = False) -> Bundle:
     """
     directory = Path(directory)
     config = read_config(directory)
+    model = ModelConfig.from_dict(config["model"])  # read_config has checked it: this cannot fail
     vocab = _guarded(directory / VOCAB_FILE, lambda path: Vocab.from_json(path.read_text(encoding="utf-8")))
     tokenizer = _guarded(directory / TOKENIZER_FILE, lambda path: from_spec(_read_json(path, dict)))
-    weights = _read_npz(directory / WEIGHTS_FILE)
-    expected = config["model"].get("vocab_size")
-    sizes = [weights[name].shape[0] if name in weights else None for name in ("embedding", "logits/bias")]
-    if expected != len(vocab) or sizes != [len(vocab)] * 2:
-        raise BundleError(f"{directory}: vocabulary ({len(vocab)} tokens) and model (vocab_size {expected}) "
-                          f"do not agree")
+    checks.check_tokenizer_fits(tokenizer, config["domain"], directory / TOKENIZER_FILE)
+    weights_path = directory / WEIGHTS_FILE
+    weights = _read_npz(weights_path)
+    checks.check_vocab_fits(vocab, model, weights_path)
+    checks.check_weights(weights, model, weights_path)
     bundle = Bundle(directory, config, vocab, tokenizer, weights)
     if keras_model:
         bundle.model = load_keras_model(directory / MODEL_FILE)
@@ -233,16 +248,22 @@ def load_keras_model(path: Path, compile: bool = False):
 def _require_file(path: Path) -> None:
     if not path.exists():
         raise BundleError(f"{path.parent}: partial bundle, {path.name} is missing")
+    if not path.is_file():  # a folder or a FIFO in its place would fail or block on reading
+        raise BundleError(f"{path}: not a regular file")
 
 
 def _guarded(path: Path, read):
     _require_file(path)
     try:
         return read(path)
+    except BundleError:
+        raise
     except SeqgenError as error:
         raise BundleError(f"{path}: {error}") from None
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise BundleError(f"{path}: unreadable ({error})") from None
+    except RecursionError:
+        raise BundleError(f"{path}: nested too deeply to be a seqgen file") from None
 
 
 def _read_json(path: Path, kind: type):
@@ -251,6 +272,10 @@ def _read_json(path: Path, kind: type):
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BundleError(f"{path}: corrupt JSON ({error})") from None
+    except RecursionError:  # json recurses once per nesting level
+        raise BundleError(f"{path}: JSON nested too deeply to be a seqgen file") from None
+    except OSError as error:
+        raise BundleError(f"{path}: unreadable ({error.strerror or error})") from None
     if not isinstance(data, kind):
         raise BundleError(f"{path}: expected a JSON {kind.__name__}")
     return data
@@ -259,7 +284,12 @@ def _read_json(path: Path, kind: type):
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     _require_file(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
+        # our own handle: np.load leaks the one it opens when a damaged archive fails to open
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
     except Exception as error:  # zipfile, ValueError, EOFError for a damaged archive
         raise BundleError(f"{path}: corrupt array file ({type(error).__name__})") from None
+    for name, array in arrays.items():
+        if not isinstance(array, np.ndarray):  # np.load hands back a non-.npy member as raw bytes
+            raise BundleError(f"{path}: member {name!r} is not an array")
+    return arrays

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from seqgen.errors import SeqgenError
+from seqgen.settings import check_types, from_dict
 from seqgen.vocab import Vocab
 
 
@@ -25,8 +26,10 @@ class DataConfig:
     vocab_size: int = 8000      # the vocabulary keeps this many tokens, specials included
 
     def __post_init__(self) -> None:
-        if self.seq_length < 1:
-            raise SeqgenError(f"seq_length must be at least 1, got {self.seq_length}")
+        check_types(self)
+        for name in ("seq_length", "vocab_size"):
+            if getattr(self, name) < 1:
+                raise SeqgenError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.stride < 0:
             raise SeqgenError(f"stride must not be negative, got {self.stride}")
         if not (0.0 <= self.val_frac < 1.0 and 0.0 <= self.test_frac < 1.0 and self.val_frac + self.test_frac < 1.0):
@@ -39,6 +42,10 @@ class DataConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DataConfig":
+        return from_dict(cls, data, "data config")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""The neural model: ``ModelConfig`` and the Keras builder (Embedding -> recurrent layers -> softmax).
+"""The neural model: the Keras builder (Embedding -> recurrent layers -> softmax).
+
+``ModelConfig`` and the weight shapes live in ``model_config`` (no TensorFlow there) and are
+re-exported here.
 
 The recurrent layer is seqgen's own ``ScanRecurrent``: the input projection of every time step is
 one matrix product, then a compiled loop does only the recurrent part. Its weights have exactly the
@@ -8,57 +11,24 @@ the maths is the same and the NumPy sampler can read them. Training is ``trainin
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-
 import keras
 import tensorflow as tf
 
 from seqgen.errors import SeqgenError
-
-CELLS = ("lstm", "gru", "rnn")
-GATE_ACTIVATIONS = ("hard_sigmoid", "sigmoid")
-GATES = {"lstm": 4, "gru": 3, "rnn": 1}
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Model settings; everything needed to rebuild the network."""
-
-    vocab_size: int                         # ids the model reads and predicts (the Vocab's size)
-    embedding_dim: int = 64                 # width of each token's embedding vector
-    rnn_size: int = 256                     # units in each recurrent layer (char-rnn's rnn_size)
-    layers: int = 2                         # recurrent layers stacked
-    cell: str = "lstm"                      # lstm | gru | rnn, for the RNN vs LSTM vs GRU comparison
-    dropout: float = 0.0                    # dropout between layers (and before the softmax), 0 disables
-    gate_activation: str = "hard_sigmoid"   # gate nonlinearity; Keras 3's clip(x/6 + 0.5, 0, 1)
-
-    def __post_init__(self) -> None:
-        for name in ("vocab_size", "embedding_dim", "rnn_size", "layers"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise SeqgenError(f"{name} must be a positive whole number, got {value!r}")
-        if self.cell not in CELLS:
-            raise SeqgenError(f"unknown cell {self.cell!r}; use one of {', '.join(CELLS)}")
-        if self.gate_activation not in GATE_ACTIVATIONS:
-            raise SeqgenError(f"unknown gate activation {self.gate_activation!r}; use one of {', '.join(GATE_ACTIVATIONS)}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise SeqgenError(f"dropout must be in [0, 1), got {self.dropout}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ModelConfig":
-        known = {field.name for field in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise SeqgenError(f"model config has unknown settings: {', '.join(sorted(unknown))}")
-        return cls(**data)
+from seqgen.model_config import (  # noqa: F401  re-exported: callers know them as seqgen.model's
+    CELLS,
+    GATE_ACTIVATIONS,
+    GATES,
+    ModelConfig,
+    check_gate_activation,
+    recurrent_shapes,
+    weight_shapes,
+)
 
 
 def gate(x, kind: str):
-    """The gate nonlinearity; hard_sigmoid matches Keras 3 exactly."""
-    if kind == "hard_sigmoid":
+    """The gate nonlinearity; hard_sigmoid matches Keras 3 exactly. Unknown kinds are an error."""
+    if check_gate_activation(kind) == "hard_sigmoid":
         return tf.clip_by_value(x / 6.0 + 0.5, 0.0, 1.0)
     return tf.sigmoid(x)
 
@@ -75,17 +45,18 @@ class ScanRecurrent(keras.layers.Layer):
 
     def __init__(self, units: int, cell: str = "lstm", gate_activation: str = "hard_sigmoid", **kwargs):
         super().__init__(**kwargs)
+        if cell not in CELLS:  # a tampered model.keras may name any cell
+            raise SeqgenError(f"unknown cell {cell!r}; use one of {', '.join(CELLS)}")
         self.units = units
         self.cell = cell
-        self.gate_activation = gate_activation
+        self.gate_activation = check_gate_activation(gate_activation)
 
     def build(self, input_shape):
-        width = GATES[self.cell] * self.units
-        self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], width), initializer="glorot_uniform")
-        self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=(self.units, width),
+        shapes = recurrent_shapes(input_shape[-1], self.units, self.cell)
+        self.kernel = self.add_weight(name="kernel", shape=shapes["kernel"], initializer="glorot_uniform")
+        self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=shapes["recurrent_kernel"],
                                                 initializer="orthogonal")
-        bias_shape = (2, width) if self.cell == "gru" else (width,)
-        self.bias = self.add_weight(name="bias", shape=bias_shape, initializer=self._bias_initializer)
+        self.bias = self.add_weight(name="bias", shape=shapes["bias"], initializer=self._bias_initializer)
 
     def _bias_initializer(self, shape, dtype=None):
         bias = tf.zeros(shape, dtype=dtype or "float32")
@@ -138,7 +109,7 @@ class ScanRecurrent(keras.layers.Layer):
 
 def _gate_slope(activated, kind: str):
     # derivative of the gate from its output: hard_sigmoid is 1/6 on its open interval (0, 1)
-    if kind == "hard_sigmoid":
+    if check_gate_activation(kind) == "hard_sigmoid":
         inside = tf.logical_and(activated > 0.0, activated < 1.0)
         return tf.where(inside, 1.0 / 6.0, 0.0)
     return activated * (1.0 - activated)

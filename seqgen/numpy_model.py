@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqgen.errors import SeqgenError
+from seqgen.model_config import CELLS, check_gate_activation
+
 State = list  # per layer: (h, c) for lstm, h for gru and rnn
 
 
 def _gate(x: np.ndarray, kind: str) -> np.ndarray:
-    if kind == "hard_sigmoid":
+    if check_gate_activation(kind) == "hard_sigmoid":
         return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -29,8 +32,10 @@ class NumpyModel:
     """
 
     def __init__(self, weights: dict[str, np.ndarray], cell: str = "lstm", gate_activation: str = "hard_sigmoid"):
+        if cell not in CELLS:
+            raise SeqgenError(f"unknown cell {cell!r}; use one of {', '.join(CELLS)}")
         self.cell = cell
-        self.kind = gate_activation
+        self.kind = check_gate_activation(gate_activation)
         self.embedding = weights["embedding"].astype(np.float32)
         self.layers = []
         index = 1

@@ -108,6 +108,8 @@ class Vocab:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise SeqgenError(f"vocabulary is not valid JSON: {error}") from None
+        except RecursionError:  # json recurses once per nesting level
+            raise SeqgenError("vocabulary JSON is nested too deeply") from None
         tokens = data.get("tokens") if isinstance(data, dict) else None
         if not isinstance(tokens, list) or not all(isinstance(token, str) for token in tokens):
             raise SeqgenError("vocabulary JSON must be an object with a 'tokens' list of strings")

@@ -44,3 +44,27 @@ def test_data_config_rejects_bad_fractions():
         DataConfig(val_frac=0.6, test_frac=0.5)
     with pytest.raises(SeqgenError):
         DataConfig(seq_length=0)
+
+
+@pytest.mark.parametrize("setting, fragment", [
+    ({"seq_length": True}, "seq_length must be a whole number, got True"),
+    ({"seq_length": "50"}, "seq_length must be a whole number"),
+    ({"seq_length": 50.0}, "seq_length must be a whole number"),
+    ({"stride": -1}, "stride must not be negative"),
+    ({"vocab_size": 0}, "vocab_size must be at least 1"),
+    ({"val_frac": float("nan")}, "val_frac must be a number"),
+    ({"val_frac": "0.1"}, "val_frac must be a number"),
+    ({"test_frac": False}, "test_frac must be a number"),
+    ({"val_frac": 10 ** 400}, "val_frac must be a number"),
+])
+def test_data_config_refuses_values_of_the_wrong_kind(setting, fragment):
+    with pytest.raises(SeqgenError, match=fragment):
+        DataConfig(**setting)
+
+
+def test_data_config_round_trips_and_refuses_unknown_settings():
+    config = DataConfig(seq_length=np.int64(20), val_frac=0)
+    assert (type(config.seq_length), type(config.val_frac)) == (int, float)
+    assert DataConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(SeqgenError, match="data config has unknown settings: 'shuffle'"):
+        DataConfig.from_dict({**config.to_dict(), "shuffle": True})

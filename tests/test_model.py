@@ -1,14 +1,21 @@
-"""The scan layers compute exactly what Keras's own recurrent layers compute, and the NumPy
-forward pass gives the Keras model's logits."""
+"""The scan layers compute exactly what Keras's own recurrent layers compute, the NumPy forward
+pass gives the Keras model's logits, and ModelConfig refuses bad settings and oversized models."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
+import seqgen
+from seqgen import model_config
 from seqgen.bundle import model_weights
 from seqgen.errors import SeqgenError
-from seqgen.model import ModelConfig, build_model, build_stock_keras_model, gate, lstm_sequence
+from seqgen.model import ModelConfig, ScanRecurrent, build_model, build_stock_keras_model, gate, lstm_sequence
 from seqgen.numpy_model import NumpyModel, log_softmax
+
+from cli_helpers import assert_clean_error, invoke
+from conftest import ROOT
+
+CORPUS = ROOT / "corpora" / "rupak.txt"
 
 CASES = [("lstm", "hard_sigmoid"), ("lstm", "sigmoid"), ("gru", "hard_sigmoid"), ("gru", "sigmoid"),
          ("rnn", "hard_sigmoid")]
@@ -74,3 +81,93 @@ def test_model_config_validates():
     with pytest.raises(SeqgenError, match="rnn_size"):
         ModelConfig(vocab_size=5, rnn_size=-1)
     assert ModelConfig.from_dict(ModelConfig(vocab_size=5).to_dict()) == ModelConfig(vocab_size=5)
+
+
+@pytest.mark.parametrize("field, value", [("rnn_size", True), ("rnn_size", "8"), ("rnn_size", 8.0), ("layers", None),
+                                          ("embedding_dim", [4]), ("vocab_size", False)])
+def test_model_config_refuses_values_of_the_wrong_type(field, value):
+    with pytest.raises(SeqgenError, match=f"{field} must be a whole number, got"):
+        ModelConfig(**{"vocab_size": 5, field: value})
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "0.1", True, -0.1, 1.0])
+def test_model_config_refuses_a_bad_dropout(value):
+    with pytest.raises(SeqgenError, match="dropout must be"):
+        ModelConfig(vocab_size=5, dropout=value)
+
+
+def test_model_config_normalises_numpy_integers_and_a_whole_dropout():
+    config = ModelConfig(vocab_size=np.int64(5), rnn_size=np.int32(8), dropout=0)
+    assert (type(config.vocab_size), type(config.rnn_size), type(config.dropout)) == (int, int, float)
+    assert ModelConfig.from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize("setting, fragment", [({"cell": "bogus"}, "unknown cell 'bogus'"),
+                                               ({"gate_activation": "relu"}, "unknown gate activation 'relu'"),
+                                               ({"layers": 1000}, "layers must be at most")])
+def test_model_config_refuses_unknown_choices(setting, fragment):
+    with pytest.raises(SeqgenError, match=fragment):
+        ModelConfig(vocab_size=5, **setting)
+
+
+def test_model_config_from_dict_refuses_unknown_and_missing_settings():
+    with pytest.raises(SeqgenError, match="unknown settings: 'attention'"):
+        ModelConfig.from_dict({"vocab_size": 5, "attention": 2})
+    with pytest.raises(SeqgenError, match="lacks required settings: vocab_size"):
+        ModelConfig.from_dict({"rnn_size": 5})
+    with pytest.raises(SeqgenError, match="must be an object"):
+        ModelConfig.from_dict(["vocab_size", 5])
+
+
+@pytest.mark.parametrize("setting", [{"rnn_size": 99999999999999999999}, {"rnn_size": 200000},
+                                     {"embedding_dim": 200000}, {"rnn_size": 60000, "layers": 8}])
+def test_a_huge_model_is_refused_with_the_memory_it_needs(setting):
+    with pytest.raises(SeqgenError, match=r"model too large.* about [\d.e+]+ [KMGTP]iB"):
+        ModelConfig(vocab_size=52, **setting)
+
+
+def test_the_memory_bound_follows_the_machine(monkeypatch):
+    settings = dict(vocab_size=8000, embedding_dim=128, rnn_size=2048)  # about 1.1 GiB to train
+    monkeypatch.setattr(model_config, "physical_memory", lambda: 64 * 2 ** 30)
+    ModelConfig(**settings)
+    monkeypatch.setattr(model_config, "physical_memory", lambda: 2 ** 30)
+    with pytest.raises(SeqgenError, match=r"about 1\.\d GiB to train .* more than the 512\.0 MiB allowed"):
+        ModelConfig(**settings)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_weight_shapes_and_parameter_count_are_those_of_the_real_model(cell):
+    config = ModelConfig(vocab_size=11, embedding_dim=4, rnn_size=6, layers=3, cell=cell)
+    model = build_model(config)
+    weights = model_weights(model)
+    assert {name: array.shape for name, array in weights.items()} == model_config.weight_shapes(config)
+    assert model_config.parameter_count(config) == model.count_params()
+
+
+def test_unknown_gate_or_cell_is_an_error_never_a_default():
+    with pytest.raises(SeqgenError, match="unknown gate activation 'relu'"):
+        gate(tf.zeros(3), "relu")
+    with pytest.raises(SeqgenError, match="unknown gate activation"):
+        ScanRecurrent(4, "lstm", "relu")
+    with pytest.raises(SeqgenError, match="unknown cell"):
+        ScanRecurrent(4, "transformer")
+    weights = model_weights(build_model(tiny("lstm", "sigmoid")))
+    with pytest.raises(SeqgenError, match="unknown gate activation 'relu'"):
+        NumpyModel(weights, "lstm", "relu")
+    with pytest.raises(SeqgenError, match="unknown cell 'bogus'"):
+        NumpyModel(weights, "bogus", "sigmoid")
+
+
+@pytest.mark.parametrize("option, value", [("--rnn-size", "99999999999999999999"), ("--embedding-dim", "200000"),
+                                           ("--rnn-size", "0"), ("--layers", "-2")])
+def test_the_cli_refuses_a_bad_model_size_before_writing_anything(tmp_path, option, value):
+    out = tmp_path / "model"
+    result = invoke("train", "tabla", CORPUS, "--out", out, option, value, "--epochs", "1", "--quiet")
+    assert_clean_error(result, option.lstrip("-").replace("-", "_"))
+    assert not out.exists()
+
+
+def test_the_api_refuses_a_bool_for_a_size(tmp_path):
+    with pytest.raises(SeqgenError, match="rnn_size must be a whole number, got True"):
+        seqgen.train("tabla", CORPUS, out=tmp_path / "model", rnn_size=True, epochs=1)
+    assert not (tmp_path / "model").exists()

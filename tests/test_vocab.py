@@ -38,3 +38,8 @@ def test_json_round_trip_and_validation():
 def test_too_small_max_size_is_an_error():
     with pytest.raises(SeqgenError, match="too small"):
         Vocab.build([["a"]], max_size=4, keep=["|"])
+
+
+def test_deeply_nested_json_is_an_error_not_a_recursion_error():
+    with pytest.raises(SeqgenError, match="nested too deeply"):
+        Vocab.from_json("[" * 100_000 + "]" * 100_000)

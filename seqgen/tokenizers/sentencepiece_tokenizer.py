@@ -7,6 +7,7 @@ rebuilds it without the corpus. Song and stanza structure is ``lyrics``'s job.
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 from typing import Any
 
@@ -30,12 +31,33 @@ class SentencePieceTokenizer(LyricsTokenizer):
     def __init__(self, vocab_size: int = 2000, model_type: str = "unigram", model: str | None = None):
         if model_type not in MODEL_TYPES:
             raise SeqgenError(f"unknown sentencepiece model type {model_type!r}; use one of {', '.join(MODEL_TYPES)}")
-        if not isinstance(vocab_size, int) or vocab_size < 10:
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 10:
             raise SeqgenError(f"sentencepiece vocab_size must be a whole number >= 10, got {vocab_size!r}")
         self.vocab_size = vocab_size
         self.model_type = model_type
-        self._model_bytes = base64.b64decode(model) if model else None
+        self._model_bytes = None
         self._processor = None
+        if model is not None:
+            self._load(model)
+
+    def _load(self, model: str) -> None:
+        """Decode and open a stored model now, so a damaged one is refused when the bundle loads,
+        not in the middle of sampling."""
+        if not isinstance(model, str) or not model:
+            raise SeqgenError("sentencepiece model must be a non-empty base64 string")
+        try:
+            self._model_bytes = base64.b64decode(model, validate=True)
+        except (binascii.Error, ValueError):
+            raise SeqgenError("sentencepiece model is not valid base64") from None
+        import sentencepiece
+
+        try:
+            processor = sentencepiece.SentencePieceProcessor(model_proto=self._model_bytes)
+        except (RuntimeError, TypeError, ValueError, OSError) as error:
+            raise SeqgenError(f"sentencepiece model is damaged and cannot be opened ({_first_line(error)})") from None
+        if processor.get_piece_size() < 1:
+            raise SeqgenError("sentencepiece model is damaged: it holds no pieces")
+        self._processor = processor
 
     @property
     def trained(self) -> bool:
@@ -94,5 +116,7 @@ class SentencePieceTokenizer(LyricsTokenizer):
 
 def _first_line(error: Exception) -> str:
     # sentencepiece prefixes "INTERNAL: src/...cc(638) [condition]"; the useful words follow.
-    message = str(error).strip().splitlines()[0]
-    return message.split("] ", 1)[-1]
+    lines = str(error).strip().splitlines()
+    if not lines:
+        return type(error).__name__
+    return lines[0].split("] ", 1)[-1] or type(error).__name__
