@@ -1,11 +1,12 @@
 """seqgen: learn token sequences and generate tabla compositions and Japanese lyrics.
 
-``seqgen.train(domain, corpus, **settings)`` and ``seqgen.load(path)`` return a ``Generator``.
+``seqgen.train(domain, corpus, **settings)``, ``seqgen.load(path)`` and ``seqgen.load_pretrained(domain)``
+(or ``seqgen.load("pretrained:DOMAIN")``) return a ``Generator``.
 They are loaded on first use, so importing seqgen (and ``seqgen --help``) stays fast.
 """
 
 __version__ = "0.1.0"
-__all__ = ["train", "load", "Generator"]
+__all__ = ["train", "load", "load_pretrained", "Generator"]
 
 
 def __getattr__(name: str):

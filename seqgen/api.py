@@ -10,8 +10,7 @@ import csv
 import hashlib
 import io
 import math
-import shutil
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -74,8 +73,10 @@ def train(domain: str, corpus: str | Path, out: str | Path | None = None, *, res
         domain: ``tabla`` or ``japanese``.
         corpus: a file or a folder of ``.txt`` files.
         out: bundle folder (default ``models/<domain>``).
-        resume: continue from the bundle's newest checkpoint (its settings are kept; ``epochs`` may grow).
-        force: replace an existing bundle.
+        resume: continue from the bundle's newest checkpoint (its settings are kept; ``epochs`` and
+            ``patience`` may change, other settings may be repeated unchanged).
+        force: replace the bundle in ``out``. Only files seqgen wrote are replaced, and only once the
+            new bundle is complete; a run that fails leaves the old bundle as it was.
         tokenizer: ``sentencepiece`` instead of the domain's default tokenizer.
         encoding: text encoding of the corpus.
         verbose: ``bar``, ``lines`` or ``quiet``.
@@ -84,41 +85,64 @@ def train(domain: str, corpus: str | Path, out: str | Path | None = None, *, res
     Returns:
         A ``Generator`` for the trained bundle.
 
+    Raises:
+        SeqgenError: bad arguments, corpus or output folder (nothing is written then), or training
+            stopped early (``TrainingStopped``; what was kept is said in the message).
+
     Example:
         >>> generator = seqgen.train("tabla", "corpora/teentaal.txt", epochs=20)
         >>> generator.compositions(taal="teentaal", cycles=2)
     """
+    from seqgen.output_folder import claim
+
+    _check_train_arguments(domain, corpus, out, resume, force, tokenizer, encoding, verbose)
     domain = check_domain(domain)
     out = Path(out) if out is not None else Path("models") / domain
     split = split_settings(settings)
     if resume:
-        _claim_output(out, resume, force)
-        return _resume(out, split, verbose)
-    return _train_new(domain, Path(corpus), out, split, tokenizer, encoding, verbose, force)
+        with claim(out, resume=True, force=False) as target:
+            return _resume(target, split, verbose)
+    prepared = _prepare_new(domain, Path(corpus), split, tokenizer, encoding)  # before touching the disk
+    with claim(out, resume=False, force=force) as target:
+        return _train_new(target, prepared, verbose)
 
 
-def _claim_output(out: Path, resume: bool, force: bool) -> None:
-    exists = out.exists() and (not out.is_dir() or any(out.iterdir()))
-    if resume and force:
-        raise SeqgenError("--resume and --force contradict each other: pick one")
-    if resume and not exists:
-        raise SeqgenError(f"{out}: nothing to resume (no bundle there)")
-    if exists and not resume and not force:
-        raise SeqgenError(f"{out} already holds a model; use --resume to continue it or --force to replace it")
-    if exists and force:
-        # only ever delete what seqgen wrote: a folder with a bundle's config.json
-        if not out.is_dir() or not (out / bundles.CONFIG_FILE).exists():
-            raise SeqgenError(f"{out} is not a seqgen model bundle; refusing to replace it, remove it yourself")
-        shutil.rmtree(out)
+def _check_train_arguments(domain, corpus, out, resume, force, tokenizer, encoding, verbose) -> None:
+    """Types at the API boundary: a wrong one is a SeqgenError, never a TypeError from deep inside."""
+    if not isinstance(domain, str):
+        raise SeqgenError(f"domain must be a name such as 'tabla' or 'japanese', got {domain!r}")
+    for name, value in (("corpus", corpus), ("out", out)):
+        if not isinstance(value, (str, Path)) and not (name == "out" and value is None):
+            raise SeqgenError(f"{name} must be a path, got {value!r}")
+    for name, value in (("resume", resume), ("force", force)):
+        if not isinstance(value, bool):
+            raise SeqgenError(f"{name} must be True or False, got {value!r}")
+    for name, value in (("tokenizer", tokenizer), ("encoding", encoding)):
+        if value is not None and not isinstance(value, str):
+            raise SeqgenError(f"{name} must be a name, got {value!r}")
+    if verbose not in ("bar", "lines", "quiet"):
+        raise SeqgenError(f"verbose must be 'bar', 'lines' or 'quiet', got {verbose!r}")
 
 
-def _train_new(domain, corpus, out, split, tokenizer_name, encoding, verbose, force) -> "Generator":
+@dataclass
+class _NewRun:
+    """Everything a new run needs, prepared before its output folder is touched."""
+
+    config: dict
+    vocab: Vocab
+    tokenizer: Any
+    streams: dict
+
+
+def _prepare_new(domain, corpus, split, tokenizer_name, encoding) -> _NewRun:
     from seqgen.model import ModelConfig
     from seqgen.training import TrainConfig
 
     defaults = DOMAIN_DEFAULTS[domain]
     data_config = DataConfig(**{**_pick(defaults, "data"), **split["data"]})
     train_config = TrainConfig(**{**_pick(defaults, "training"), **split["training"]})
+    # the network's own checks (sizes, memory) come before the corpus is read; vocab_size is a stand-in
+    ModelConfig(vocab_size=data_config.vocab_size, **{**_pick(defaults, "model"), **split["model"]})
     tokenizer = tokenizer_for(domain, tokenizer_name)
     documents = [document.tokens for document in load_documents(tokenizer, corpus, encoding)]
     parts = split_documents(len(documents), data_config.val_frac, data_config.test_frac, train_config.seed)
@@ -128,38 +152,48 @@ def _train_new(domain, corpus, out, split, tokenizer_name, encoding, verbose, fo
     streams = {name: id_stream([documents[index] for index in getattr(parts, name)], vocab)
                for name in ("train", "val", "test")}
     windows(streams["train"], data_config.seq_length, data_config.window_stride)  # fail early when too small
-    _claim_output(out, False, force)  # only now: a bad corpus must not cost the user an old bundle
     config = {
         "domain": domain, "model": model_config.to_dict(), "training": train_config.to_dict(),
         "data": data_config.to_dict(), "seed": train_config.seed,
-        "corpus": {"path": str(corpus), "sha256": corpus_sha256(corpus), "documents": len(documents),
+        # the file name, not the path: a bundle must not carry the builder's folders around
+        "corpus": {"name": corpus.resolve().name, "sha256": corpus_sha256(corpus), "documents": len(documents),
                    "train_documents": len(parts.train), "val_documents": len(parts.val),
                    "test_documents": len(parts.test), "train_tokens": int(len(streams["train"]))},
         "versions": bundles.library_versions(),
         "best": None,
     }
-    bundles.write_metadata(out, config, vocab, tokenizer)
-    bundles.write_splits(out, streams)
-    return _fit(out, config, streams, resume=False, history=[], verbose=verbose)
+    return _NewRun(config, vocab, tokenizer, streams)
 
 
-def _resume(out: Path, split: dict, verbose: str) -> "Generator":
-    config = bundles.read_config(out)
-    allowed = {"epochs", "patience"}
-    changed = {key for section in split.values() for key in section} - allowed
+def _train_new(target, run: _NewRun, verbose: str) -> "Generator":
+    bundles.write_metadata(target.path, run.config, run.vocab, run.tokenizer)
+    bundles.write_splits(target.path, run.streams)
+    return _fit(target, run.config, run.streams, resume=False, history=[], verbose=verbose)
+
+
+# Settings --resume may change; any other setting may only be repeated with the bundle's own value.
+RESUME_MAY_CHANGE = frozenset({"epochs", "patience"})
+
+
+def _resume(target, split: dict, verbose: str) -> "Generator":
+    out = target.path
+    config = bundles.read_config(out, for_training=True)  # the training section too, in full
+    changed = sorted(key for section, values in split.items() for key, value in values.items()
+                     if key not in RESUME_MAY_CHANGE and config.get(section, {}).get(key) != value)
     if changed:
-        raise SeqgenError(f"--resume keeps the bundle's settings; only {', '.join(sorted(allowed))} may change "
-                          f"(got {', '.join(sorted(changed))})")
-    config["training"].update(split["training"])
+        raise SeqgenError(f"--resume keeps the bundle's settings; only {', '.join(sorted(RESUME_MAY_CHANGE))} may "
+                          f"change (got a different {', '.join(changed)})")
+    config["training"].update({key: value for key, value in split["training"].items() if key in RESUME_MAY_CHANGE})
     streams = bundles.read_splits(out)
     history = read_history(out / bundles.HISTORY_CSV)
-    return _fit(out, config, streams, resume=True, history=history, verbose=verbose)
+    return _fit(target, config, streams, resume=True, history=history, verbose=verbose)
 
 
-def _fit(out: Path, config: dict, streams: dict, resume: bool, history: list[dict], verbose: str) -> "Generator":
+def _fit(target, config: dict, streams: dict, resume: bool, history: list[dict], verbose: str) -> "Generator":
     from seqgen.model import ModelConfig
-    from seqgen.training import TrainConfig, Windows, fit
+    from seqgen.training import TrainConfig, TrainingInterrupted, TrainingStopped, Windows, fit
 
+    out = target.path
     data_config = DataConfig(**config["data"])
     train_config = TrainConfig(**config["training"])
     x, y = windows(streams["train"], data_config.seq_length, data_config.window_stride)
@@ -177,12 +211,48 @@ def _fit(out: Path, config: dict, streams: dict, resume: bool, history: list[dic
         bundles.atomic_write(out / bundles.HISTORY_CSV, history_csv(rows))
 
     # the history is rewritten after every epoch, so a killed run resumes with all of it
-    rows = fit(ModelConfig.from_dict(config["model"]), train_config, Windows(x, y, val_x, val_y),
-               out / bundles.CHECKPOINTS, on_improved, resume=resume, history=history, verbose=verbose,
-               on_epoch=write_history)
+    try:
+        rows = fit(ModelConfig.from_dict(config["model"]), train_config, Windows(x, y, val_x, val_y),
+                   out / bundles.CHECKPOINTS, on_improved, resume=resume, history=history, verbose=verbose,
+                   on_epoch=write_history)
+    except TrainingStopped as stopped:
+        raise _settle_stopped(target, stopped, isinstance(stopped, TrainingInterrupted)) from None
+    except Exception as error:
+        if not _is_out_of_memory(error):
+            raise  # a bug: keep its traceback (the claim still undoes the run's files)
+        raise SeqgenError("training ran out of memory; try a smaller --rnn-size, --embedding-dim, --batch-size "
+                          "or --vocab-size") from None
     write_history(rows)
     _plot_history(rows, out / bundles.HISTORY_PNG)
-    return load(out)
+    target.commit()
+    return load(target.out)
+
+
+def _settle_stopped(target, stopped, interrupted: bool) -> SeqgenError:
+    """Keep what a stopped run may keep, and say exactly what that is.
+
+    A resumed bundle keeps its complete epochs. A new bundle is kept once it holds a model. A
+    replacing run takes the old bundle's place only when the user interrupted it after a complete
+    epoch (so it can be resumed); a failed replacing run leaves the old bundle as it was.
+    """
+    from seqgen.training import TrainingInterrupted, TrainingStopped
+
+    usable = stopped.epochs_done > 0 and (target.path / bundles.MODEL_FILE).is_file()
+    keep = target.mode == "resume" or (usable and (target.mode == "new" or interrupted))
+    if keep:
+        target.commit()
+        kept = f"{target.out} holds the model after epoch {stopped.epochs_done}; continue with --resume"
+    elif target.mode == "replace":
+        kept = f"the bundle in {target.out} is unchanged"
+    else:
+        kept = "no epoch was completed, so nothing is kept"
+    kind = TrainingInterrupted if interrupted else TrainingStopped
+    return kind(f"{stopped}; {kept}", epochs_done=stopped.epochs_done)
+
+
+def _is_out_of_memory(error: Exception) -> bool:
+    """TensorFlow reports exhausted memory as ResourceExhaustedError; NumPy and Python as MemoryError."""
+    return isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError"
 
 
 def _pick(defaults: dict[str, Any], section: str) -> dict[str, Any]:
@@ -238,9 +308,31 @@ def _plot_history(rows: list[dict], path: Path) -> None:
     bundles.atomic_write(path, buffer.getvalue())
 
 
+PRETRAINED_PREFIX = "pretrained:"
+
+
 def load(path: str | Path) -> "Generator":
-    """Open a model bundle for sampling and evaluation (no TensorFlow needed to sample)."""
+    """Open a model bundle for sampling and evaluation (no TensorFlow needed to sample).
+
+    Args:
+        path: a bundle folder, or ``"pretrained:tabla"`` / ``"pretrained:japanese"`` for the small
+            models shipped with seqgen (the ones the CLI falls back to).
+
+    Example:
+        >>> seqgen.load("pretrained:japanese").stanzas(2, lines=4, seed=7)
+    """
+    if not isinstance(path, (str, Path)):
+        raise SeqgenError(f"load needs a bundle folder or 'pretrained:DOMAIN', got {path!r}")
+    if str(path).startswith(PRETRAINED_PREFIX) and not Path(path).exists():  # also `--model pretrained:tabla`
+        return load_pretrained(str(path)[len(PRETRAINED_PREFIX):])
     return Generator(bundles.load(path))
+
+
+def load_pretrained(domain: str) -> "Generator":
+    """The small model for ``domain`` (``tabla`` or ``japanese``) shipped inside the package."""
+    from seqgen.pretrained import pretrained_path
+
+    return Generator(bundles.load(pretrained_path(check_domain(domain))))
 
 
 class Generator:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+import seqgen.quiet_tensorflow  # noqa: F401  (before keras: keeps TensorFlow's C++ log lines quiet)
 import keras
 import numpy as np
 import tensorflow as tf
@@ -43,13 +44,18 @@ class TrainConfig:
     steps_per_execution: int = 8     # gradient steps per compiled call: less Python per step
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size", "keep_checkpoints", "steps_per_execution"):
-            if getattr(self, name) < 1:
-                raise SeqgenError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.patience < 0:
-            raise SeqgenError(f"patience must not be negative, got {self.patience}")
+        for name in ("epochs", "batch_size", "keep_checkpoints", "steps_per_execution", "patience", "seed"):
+            require_int(name, getattr(self, name), minimum=0 if name in ("patience", "seed") else 1)
+        if self.seed >= 2 ** 32:
+            raise SeqgenError(f"seed must be below 2**32, got {self.seed}")
+        for name in ("learning_rate", "lr_decay", "grad_clip"):
+            require_number(name, getattr(self, name))
         if not self.learning_rate > 0 or not 0 < self.lr_decay <= 1 or self.grad_clip < 0:
-            raise SeqgenError("learning_rate must be > 0, lr_decay in (0, 1], grad_clip >= 0")
+            raise SeqgenError(f"learning_rate must be > 0, lr_decay in (0, 1] and grad_clip >= 0; got "
+                              f"{self.learning_rate}, {self.lr_decay} and {self.grad_clip}")
+        for name in ("optimizer", "strategy"):
+            if not isinstance(getattr(self, name), str):
+                raise SeqgenError(f"{name} must be a name, got {getattr(self, name)!r}")
         if self.optimizer not in OPTIMIZERS:
             raise SeqgenError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
         if self.strategy and self.strategy not in STRATEGIES:
@@ -59,8 +65,28 @@ class TrainConfig:
         return asdict(self)
 
 
+def require_int(name: str, value, minimum: int) -> None:
+    """A whole number (not a bool, a float or a string) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SeqgenError(f"{name} must be a whole number, got {value!r}")
+    if value < minimum:
+        raise SeqgenError(f"{name} must be at least {minimum}, got {value}")
+
+
+def require_number(name: str, value) -> None:
+    """A finite int or float (not a bool or a string): NaN and infinity can't train and can't be
+    written to config.json as valid JSON."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SeqgenError(f"{name} must be a finite number, got {value!r}")
+
+
 class TrainingStopped(SeqgenError):
-    """Training ended early for a reason the user must hear about (NaN loss, interruption)."""
+    """Training ended early for a reason the user must hear about (NaN loss, interruption);
+    ``epochs_done`` counts the complete epochs whose checkpoints are saved."""
+
+    def __init__(self, message: str, epochs_done: int = 0):
+        super().__init__(message)
+        self.epochs_done = epochs_done
 
 
 class TrainingInterrupted(TrainingStopped):
@@ -153,8 +179,14 @@ class EpochReport(keras.callbacks.Callback):
         self.best, self.history, self.echo = best, history, echo
         self.waited = 0
         self.stop_reason: str | None = None
+        self.steps_per_epoch = 0   # set by fit before training starts
+        self.last_step = -1        # index of the last step done in this epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.last_step = -1
 
     def on_train_batch_end(self, batch, logs=None):
+        self.last_step = batch  # with steps_per_execution, the last step of the execution
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             self.stop_reason = "nan"
@@ -163,6 +195,11 @@ class EpochReport(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.stop_reason == "nan":
             return  # the weights are broken: keep the last good checkpoint, save nothing
+        if self.last_step + 1 < self.steps_per_epoch:
+            # an interrupt stopped the epoch part-way: record only complete epochs, so --resume
+            # repeats this one from its start (same batch order) instead of skipping its rest
+            self.stop_reason = "partial"
+            return
         logs = dict(logs or {})
         val_loss = float(logs.get("val_loss", logs["loss"]))
         row = {"epoch": epoch + 1, "loss": float(logs["loss"]), "perplexity": perplexity(float(logs["loss"])),
@@ -253,16 +290,19 @@ def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkp
                          None if verbose == "quiet" else _echo, on_epoch)
     schedule = keras.callbacks.LearningRateScheduler(lambda epoch: config.learning_rate * config.lr_decay ** epoch)
     batches = EpochBatches(windows.x, windows.y, config.batch_size, config.seed, first_epoch)
+    report.steps_per_epoch = len(batches)
     validation = (windows.val_x, windows.val_y) if windows.val_x is not None else None
     with _stop_on_signals(trainable) as signals:
         trainable.fit(batches, validation_data=validation, epochs=config.epochs, initial_epoch=first_epoch,
                       callbacks=[schedule, report], verbose=1 if verbose == "bar" else 0)
+    done = history[-1]["epoch"] if history else 0
     if report.stop_reason == "nan":
-        raise TrainingStopped("training stopped: the loss became NaN or infinite (try a lower --learning-rate "
-                              "or --grad-clip); the last good checkpoint is kept")
+        raise TrainingStopped(f"training stopped: the loss became NaN or infinite in epoch {done + 1} (try a lower "
+                              f"--learning-rate or --grad-clip)", epochs_done=done)
     if signals:
-        raise TrainingInterrupted(f"training interrupted by {signals[0]} after epoch {history[-1]['epoch'] if history else 0}; "
-                              f"a checkpoint is saved, continue with --resume")
+        partial = f" (epoch {done + 1} was cut short and is not kept)" if report.stop_reason == "partial" else ""
+        raise TrainingInterrupted(f"training interrupted by {signals[0]} after epoch {done}{partial}",
+                                  epochs_done=done)
     if report.stop_reason == "early" and verbose != "quiet":
         _echo(f"early stop: no better validation loss for {config.patience} epochs")
     return history
@@ -278,8 +318,21 @@ def _prepare(model_config: ModelConfig, config: TrainConfig, checkpoints: Checkp
 
     # the checkpoint holds the compiled logits model with its optimizer state
     trainable = load_keras_model(latest[2], compile=True)
+    _require_same_architecture(model, trainable, latest[2])
     model.set_weights(trainable.get_weights())
     return model, trainable, latest[0]
+
+
+def _require_same_architecture(model: keras.Model, trainable: keras.Model, path: Path) -> None:
+    """A checkpoint from another network (other sizes, cell or layer count) can't be resumed."""
+    expected = [tuple(weight.shape) for weight in model.weights]
+    found = [tuple(weight.shape) for weight in trainable.weights]
+    if expected != found:
+        from seqgen.bundle import BundleError
+
+        raise BundleError(f"{path}: this checkpoint belongs to a different network than the bundle's config.json "
+                          f"describes ({len(found)} weight arrays {found[:3]}..., expected {expected[:3]}...); "
+                          f"it cannot be resumed")
 
 
 def _echo(line: str) -> None:

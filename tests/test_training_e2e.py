@@ -70,11 +70,14 @@ def test_existing_bundle_is_refused_then_resumed(bundle_dir):
                        "keeps the bundle's settings")
 
 
-def test_force_refuses_a_folder_seqgen_did_not_write(tmp_path):
+def test_force_never_touches_files_seqgen_did_not_write(tmp_path):
     (tmp_path / "precious.txt").write_text("keep me")
+    (tmp_path / "config.json").write_text('{"mine": true}')
     assert_clean_error(invoke("train", "tabla", CORPUS, "--out", tmp_path, "--force", *TINY_FLAGS),
                        "not a seqgen model bundle")
-    assert (tmp_path / "precious.txt").exists()
+    (tmp_path / "config.json").unlink()
+    assert invoke("train", "tabla", CORPUS, "--out", tmp_path, "--force", *TINY_FLAGS).exit_code == 0
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
 
 
 def test_cli_train_in_a_subprocess_prints_perplexity_and_path(tmp_path):
