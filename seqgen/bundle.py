@@ -76,6 +76,7 @@ def save_keras_atomic(model, path: Path, include_optimizer: bool = True) -> None
         if include_optimizer:
             model.save(temporary)
         else:
+            import seqgen.quiet_tensorflow  # noqa: F401
             import keras
 
             keras.saving.save_model(model, temporary, include_optimizer=False)
@@ -234,6 +235,7 @@ def load_keras_model(path: Path, compile: bool = False):
     restores a checkpoint's optimizer and its state."""
     path = Path(path)
     _require_file(path)
+    import seqgen.quiet_tensorflow  # noqa: F401
     import keras
 
     import seqgen.model  # noqa: F401  registers ScanRecurrent for deserialisation

@@ -123,7 +123,7 @@ def structure_metrics(bundle, samples: int = 20, cycles: int = 2, seed: int = 0)
     from seqgen.sampling import SamplingConfig
     from seqgen.taals import TAALS
     from seqgen.tokenizers.tabla import taal_token
-    from seqgen.tokenizers.tabla_notation import Composition, parse
+    from seqgen.tokenizers.tabla_notation import Composition, read
     from seqgen.validator import validate
 
     taal = next((name for name in TAALS if taal_token(name) in bundle.vocab), "teentaal")
@@ -134,8 +134,9 @@ def structure_metrics(bundle, samples: int = 20, cycles: int = 2, seed: int = 0)
         generated = compositions(bundle, taal, cycles, samples, constrained=constrained, sampling=config)
         valid_samples = closed = valid_cycles = 0
         for composition in generated:
-            parsed = parse(composition.text)[0]
-            valid_samples += bool(parsed.cycles) and not validate(parsed, taal)
+            # a free sample may not even read as notation (a matra of 40 strokes): that is invalid, not an error
+            [(parsed, unreadable)] = read(composition.text)[:1] or [(Composition(), [])]
+            valid_samples += bool(parsed.cycles) and not unreadable and not validate(parsed, taal)
             for cycle in parsed.cycles:
                 if cycle.closed:
                     closed += 1

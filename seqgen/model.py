@@ -11,6 +11,7 @@ the maths is the same and the NumPy sampler can read them. Training is ``trainin
 
 from __future__ import annotations
 
+import seqgen.quiet_tensorflow  # noqa: F401  (first: keeps TensorFlow's C++ log lines quiet)
 import keras
 import tensorflow as tf
 
