@@ -3,7 +3,12 @@
 A constraint is a fold over the generated tokens: ``start()`` gives a small immutable state,
 ``advance(state, id)`` the next one, and ``bias(state)`` a logit bias over the vocabulary: ``-inf``
 for forbidden tokens, a finite penalty for discouraged ones, 0 otherwise. Biases of several
-constraints add up (all-of). States are hashable, so biases are cached and beams can share them.
+constraints add up (all-of). States are hashable; ``key(state)`` is the part of a state its bias
+depends on (not how many cycles or lines are done), so biases are cached per key and a long piece
+costs no more memory per token than a short one. ``longest`` is the most tokens a finished sequence
+can hold, so the sampler knows how far a stream may run before it must have ended, and
+``read_prefix(ids)`` walks a user's prime through the rules, refusing the first token that is not
+allowed where it stands, in words a tabla player (or a lyricist) understands.
 NumPy, the vocabulary and the taal table only; never TensorFlow. Drawing tokens is ``sampling``'s job.
 """
 
@@ -17,29 +22,47 @@ import numpy as np
 
 from seqgen.errors import SeqgenError
 from seqgen.taals import Taal
-from seqgen.tokenizers.bols import BASS_BOLS, CANONICAL_BOLS
+from seqgen.tokenizers.bols import is_bass, khali as khali_of
 from seqgen.tokenizers.lyrics import LINE_END, SPACE, STANZA_END
 from seqgen.tokenizers.tabla import CYCLE_END, MATRA_END, VIBHAG_END
 from seqgen.validator import KHALI_RULE_FORMS
-from seqgen.vocab import END, Vocab
+from seqgen.vocab import END, SPECIALS, Vocab
 
 State = Hashable
 KHALI_MODES = ("hard", "soft", "off")
 # Logit penalty for bass bols in a khali region under the soft rule: a factor of about 1/20.
 SOFT_KHALI_PENALTY = -3.0
 LAYAKARIS = (1, 2, 3, 4)
+# The most tokens one generated piece may need. Beyond this a request is refused up front: at the
+# ~8,000 tokens/s of one stream it is already half a minute of sampling (2,380 cycles of teentaal
+# at four bols a matra, or 15,000 lyric lines).
+MAX_PIECE_TOKENS = 200_000
+# The pulse separator (sub-beats inside a matra) the tabla notation may gain: structure, not a bol.
+# The sampler never writes it yet.
+PULSE = ","
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+
+class PrimeError(SeqgenError):
+    """A prime (prefix) breaks the shape being generated; the message says where and why."""
 
 
 class Constraint(Protocol):
+    longest: int  # the most tokens a finished sequence holds before </s>
+
     def start(self) -> State: ...
 
     def advance(self, state: State, token: int) -> State: ...
 
     def bias(self, state: State) -> np.ndarray: ...
 
+    def key(self, state: State) -> Hashable: ...
+
+    def read_prefix(self, ids: list[int]) -> State: ...
+
 
 def state_after(constraint: Constraint, ids: list[int]) -> State:
-    """The constraint's state after reading ``ids`` from its start (a prime, a prefix)."""
+    """The constraint's state after reading ``ids`` from its start, without checking them."""
     state = constraint.start()
     for token in ids:
         state = constraint.advance(state, token)
@@ -51,11 +74,40 @@ def allowed_after(constraint: Constraint, ids: list[int]) -> np.ndarray:
     return np.isfinite(constraint.bias(state_after(constraint, ids)))
 
 
+def _walk(constraint, ids: list[int], word_ids: np.ndarray, unk: int, explain) -> State:
+    """The state after ``ids``, each checked against the bias before it; ``explain(state, index)``
+    words the first refusal. ``<unk>`` (a prime word the model lacks) passes where any word may."""
+    state = constraint.start()
+    for index, token in enumerate(ids):
+        bias = constraint.bias(state)
+        allowed = np.isfinite(bias[token]) or (token == unk and np.isfinite(bias[word_ids]).any())
+        if not allowed:
+            raise PrimeError(explain(state, index))
+        state = constraint.advance(state, token)
+    return state
+
+
+def _check_size(longest: int, request: str, fits: str) -> None:
+    if longest > MAX_PIECE_TOKENS:
+        raise SeqgenError(f"{request} can take up to {longest:,} tokens; seqgen generates at most "
+                          f"{MAX_PIECE_TOKENS:,} in one piece ({fits})")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _ordinal(number: int) -> str:
+    """``first`` for 1 ... ``eighth``; ``9th`` beyond."""
+    return _ORDINALS[number - 1] if number <= len(_ORDINALS) else f"{number}th"
+
+
 class AllOf:
     """Several constraints at once: a token must be allowed by each; penalties add up."""
 
     def __init__(self, *constraints: Constraint):
         self.constraints = constraints
+        self.longest = min(constraint.longest for constraint in constraints)
 
     def start(self) -> State:
         return tuple(constraint.start() for constraint in self.constraints)
@@ -66,6 +118,13 @@ class AllOf:
     def bias(self, state: State) -> np.ndarray:
         return sum(c.bias(s) for c, s in zip(self.constraints, state))
 
+    def key(self, state: State) -> Hashable:
+        return tuple(c.key(s) for c, s in zip(self.constraints, state))
+
+    def read_prefix(self, ids: list[int]) -> State:
+        # each constraint words its own refusal; a prefix every one accepts is accepted by all
+        return tuple(constraint.read_prefix(ids) for constraint in self.constraints)
+
 
 def default_khali_mode(form: str | None) -> str:
     """Hard for kaida and rela, soft for theka and its prakars, off for everything else."""
@@ -74,6 +133,14 @@ def default_khali_mode(form: str | None) -> str:
     if form in ("theka", "prakar"):
         return "soft"
     return "off"
+
+
+def bol_tokens(vocab: Vocab) -> list[str]:
+    """The vocabulary's bols: every token that is not a special, a bar, the pulse separator or a
+    ``<...>`` header token, so syllables added to the lexicon (or declared by a user) count too."""
+    structure = {*SPECIALS, MATRA_END, VIBHAG_END, CYCLE_END, PULSE}
+    return [token for token in vocab.tokens
+            if token not in structure and not (token.startswith("<") and token.endswith(">"))]
 
 
 @dataclass(frozen=True)
@@ -98,6 +165,10 @@ class TaalConstraint:
         khali: ``hard``, ``soft``, ``off`` or None for the form's default.
         layakaris: allowed bols per matra.
         uniform: keep the first matra's bol count for every matra.
+
+    Raises:
+        SeqgenError: bad values, a vocabulary without the bar tokens, or more cycles than
+            ``MAX_PIECE_TOKENS`` allows.
     """
 
     def __init__(self, vocab: Vocab, taal: Taal, cycles: int, form: str | None = None, khali: str | None = None,
@@ -105,20 +176,31 @@ class TaalConstraint:
         if cycles < 1:
             raise SeqgenError(f"cycles must be at least 1, got {cycles}")
         if not layakaris or any(value not in LAYAKARIS for value in layakaris):
-            raise SeqgenError(f"layakari must be among {', '.join(map(str, LAYAKARIS))}")
+            raise SeqgenError(f"layakari must be one of {', '.join(map(str, LAYAKARIS))} (bols per matra), "
+                              f"got {', '.join(map(str, layakaris)) or 'none'}")
         khali = khali or default_khali_mode(form)
         if khali not in KHALI_MODES:
             raise SeqgenError(f"unknown khali mode {khali!r}; use one of {', '.join(KHALI_MODES)}")
-        self.vocab, self.taal, self.cycles = vocab, taal, cycles
+        self.vocab, self.taal, self.cycles, self.form = vocab, taal, cycles, form
         self.layakaris, self.uniform, self.khali = tuple(sorted(layakaris)), uniform, khali
+        self.longest = self._longest(cycles)
+        _check_size(self.longest, f"{_plural(cycles, 'cycle')} of {taal.name}",
+                    f"at most {MAX_PIECE_TOKENS // self._longest(1):,} cycles of {taal.name} "
+                    f"at {_plural(max(self.layakaris), 'bol')} a matra")
         self.khali_matras = self._khali_region(form)
         self._require(MATRA_END, VIBHAG_END, CYCLE_END, END)
         self.matra_end, self.vibhag_end = vocab.id(MATRA_END), vocab.id(VIBHAG_END)
-        self.cycle_end, self.end = vocab.id(CYCLE_END), vocab.id(END)
-        self.bol_ids = np.array([vocab.id(bol) for bol in CANONICAL_BOLS if bol in vocab], dtype=np.int64)
-        self.bass_ids = np.array([vocab.id(bol) for bol in BASS_BOLS if bol in vocab], dtype=np.int64)
+        self.cycle_end, self.end, self.unk = vocab.id(CYCLE_END), vocab.id(END), vocab.unk_id
+        bols = bol_tokens(vocab)
+        self.bol_ids = np.array(vocab.encode(bols), dtype=np.int64)
+        self.bass_ids = np.array(vocab.encode([bol for bol in bols if is_bass(bol)]), dtype=np.int64)
         self.vibhag_ends = {sum(taal.vibhags[:index + 1]) for index in range(len(taal.vibhags))}
-        self.bias = lru_cache(maxsize=None)(self._bias)
+        self._bias_of_key = lru_cache(maxsize=None)(self._bias)
+
+    def _longest(self, cycles: int) -> int:
+        # every matra: its bols and '_'; every vibhag: its bar
+        per_cycle = self.taal.matras * (max(self.layakaris) + 1) + len(self.taal.vibhags)
+        return cycles * per_cycle
 
     def _require(self, *tokens: str) -> None:
         missing = [token for token in tokens if token not in self.vocab]
@@ -155,17 +237,25 @@ class TaalConstraint:
             return state
         return _CycleState(state.cycles_done, state.matra, state.bols + 1, False, state.layakari)
 
-    def _bias(self, state: _CycleState) -> np.ndarray:
+    def key(self, state: _CycleState) -> Hashable:
+        """What the bias depends on: the place in the cycle, not how many cycles came before."""
+        return state.cycles_done == self.cycles, state.matra, state.bols, state.bar_pending, state.layakari
+
+    def bias(self, state: _CycleState) -> np.ndarray:
+        return self._bias_of_key(self.key(state))
+
+    def _bias(self, key: Hashable) -> np.ndarray:
+        done, matra, bols, bar_pending, layakari = key
         bias = np.full(len(self.vocab), -np.inf)
-        if state.bar_pending:
-            bias[self.cycle_end if state.matra == self.taal.matras else self.vibhag_end] = 0.0
-        elif state.cycles_done == self.cycles:
+        if bar_pending:
+            bias[self.cycle_end if matra == self.taal.matras else self.vibhag_end] = 0.0
+        elif done:
             bias[self.end] = 0.0
         else:
-            counts = (state.layakari,) if state.layakari else self.layakaris
-            if state.bols < max(counts):
-                self._allow_bols(bias, state.matra)
-            if state.bols in counts:
+            counts = (layakari,) if layakari else self.layakaris
+            if bols < max(counts):
+                self._allow_bols(bias, matra)
+            if bols in counts:
                 bias[self.matra_end] = 0.0
         return bias
 
@@ -173,6 +263,121 @@ class TaalConstraint:
         bias[self.bol_ids] = 0.0
         if matra in self.khali_matras and len(self.bass_ids):
             bias[self.bass_ids] = -np.inf if self.khali == "hard" else SOFT_KHALI_PENALTY
+
+    def read_prefix(self, ids: list[int]) -> State:
+        """The state after a prime, refusing (``PrimeError``) the first token that breaks the taal,
+        the layakari, the khali rule or the number of cycles, in a tabla player's words."""
+        def explain(state: _CycleState, index: int) -> str:
+            return _TaalPrime(self, ids).explain(state, index)  # built only when a token is refused
+
+        return _walk(self, ids, self.bol_ids, self.unk, explain)
+
+
+class _TaalPrime:
+    """Words for why a prime token is refused; only ever built once, for the first refusal."""
+
+    def __init__(self, constraint: TaalConstraint, ids: list[int]):
+        self.c, self.taal = constraint, constraint.taal
+        self.tokens = constraint.vocab.decode(ids)
+
+    def explain(self, state: _CycleState, index: int) -> str:
+        token, cycle = self.tokens[index], state.cycles_done + 1
+        if state.cycles_done == self.c.cycles:
+            return self._too_many_cycles(index)
+        if token in (VIBHAG_END, CYCLE_END):
+            return self._misplaced_bar(state, token, cycle)
+        if state.bar_pending and token != MATRA_END:
+            return self._vibhag_too_long(state, index, cycle)
+        if token == MATRA_END or state.bols >= max(self._counts(state)):
+            return self._layakari(state, index, cycle)
+        if token == PULSE:
+            return (f"the prime splits matra {state.matra + 1} of cycle {cycle} into pulses with ','; "
+                    "seqgen does not generate pulses yet: write the matra's bols joined")
+        if token not in bol_tokens(self.c.vocab):
+            return f"the prime's {token!r} is not a bol (at matra {state.matra + 1} of cycle {cycle})"
+        return self._khali(state, index, cycle)
+
+    def _counts(self, state: _CycleState) -> tuple[int, ...]:
+        return (state.layakari,) if state.layakari else self.c.layakaris
+
+    def _too_many_cycles(self, index: int) -> str:
+        rest = self.tokens[index:]
+        written = self.c.cycles + rest.count(CYCLE_END) + (rest[-1] != CYCLE_END)
+        return (f"the prime has {written} cycles of {self.taal.name}, more than the {self.c.cycles} asked for "
+                f"(the prime's cycles count toward the cycles generated)")
+
+    def _vibhag(self, matra: int) -> int:
+        """0-based vibhag of a 0-based matra."""
+        return self.taal.vibhag_of(matra + 1)
+
+    def _where(self, vibhag: int, cycle: int, bar: str | None) -> str:
+        if bar and cycle == 1 and vibhag == 0:
+            return f"before its first {bar!r}"
+        return f"in vibhag {vibhag + 1} of cycle {cycle}"
+
+    def _misplaced_bar(self, state: _CycleState, token: str, cycle: int) -> str:
+        if state.bar_pending:  # the right place for a bar, the wrong bar
+            if token == VIBHAG_END:
+                return (f"the prime closes cycle {cycle} with '|' after its {self.taal.matras} matras; "
+                        f"a {self.taal.name} cycle ends there: write '||'")
+            return (f"the prime writes '||' after {state.matra} matras of cycle {cycle}; a {self.taal.name} "
+                    f"cycle has {self.taal.matras} matras (write '|' between vibhags)")
+        vibhag = self._vibhag(state.matra)
+        written = state.matra - (self.taal.vibhag_starts[vibhag] - 1)
+        return (f"the prime has {_plural(written, 'matra')} {self._where(vibhag, cycle, token)}; "
+                f"{self.taal.name}'s {_ordinal(vibhag + 1)} vibhag has {self.taal.vibhags[vibhag]}")
+
+    def _vibhag_too_long(self, state: _CycleState, index: int, cycle: int) -> str:
+        vibhag = self._vibhag(state.matra - 1)
+        more, bar, open_matra = 0, None, False
+        for token in self.tokens[index:]:  # the prime's matras up to the bar that closes this vibhag
+            if token in (VIBHAG_END, CYCLE_END):
+                bar = token
+                break
+            more += token == MATRA_END
+            open_matra = token != MATRA_END
+        written = self.taal.vibhags[vibhag] + more + (bar is None and open_matra)
+        right_bar = CYCLE_END if state.matra == self.taal.matras else VIBHAG_END
+        return (f"the prime has {written} matras {self._where(vibhag, cycle, bar)}; {self.taal.name}'s "
+                f"{_ordinal(vibhag + 1)} vibhag has {self.taal.vibhags[vibhag]} "
+                f"('{right_bar}' belongs after matra {state.matra})")
+
+    def _matra_bols(self, index: int) -> list[str]:
+        """The bols of the prime's matra that holds token ``index`` (or that it closes)."""
+        separators = (MATRA_END, VIBHAG_END, CYCLE_END)
+        begin = index
+        while begin > 0 and self.tokens[begin - 1] not in separators:
+            begin -= 1
+        end = index
+        while end < len(self.tokens) and self.tokens[end] not in separators:
+            end += 1
+        return self.tokens[begin:end]
+
+    def _layakari(self, state: _CycleState, index: int, cycle: int) -> str:
+        bols = self._matra_bols(index)
+        matra = (f"the prime's matra {state.matra + 1} of cycle {cycle} ({''.join(bols)}) "
+                 f"has {_plural(len(bols), 'bol')}")
+        if state.layakari and len(self.c.layakaris) > 1 and len(bols) <= max(self.c.layakaris):
+            return (f"{matra}, but its first matra has {state.layakari}: a piece keeps one layakari "
+                    f"(bols per matra) throughout")
+        if len(self.c.layakaris) == 1:
+            wanted = self.c.layakaris[0]
+            return f"{matra}; layakari {wanted} means {_plural(wanted, 'bol')} in every matra"
+        return f"{matra}; seqgen writes {self.c.layakaris[0]} to {self.c.layakaris[-1]} bols per matra"
+
+    def _khali(self, state: _CycleState, index: int, cycle: int) -> str:
+        bol, matra = self.tokens[index], state.matra
+        low = high = matra
+        while low - 1 in self.c.khali_matras:
+            low -= 1
+        while high + 1 in self.c.khali_matras:
+            high += 1
+        region = (f"the {self.c.form}'s khali quarter" if self.c.form in KHALI_RULE_FORMS
+                  else f"{self.taal.name}'s khali vibhag")
+        text = "".join(self._matra_bols(index))
+        return (f"the prime's matra {matra + 1} of cycle {cycle} ({text}) falls in {region} "
+                f"(matras {low + 1}-{high + 1}) but keeps its bass ({bol}); play it closed "
+                f"({khali_of(bol)}) or turn the khali rule off")
 
 
 @dataclass(frozen=True)
@@ -185,13 +390,23 @@ class _StanzaState:
 
 class StanzaConstraint:
     """Exactly ``stanzas`` stanzas of exactly ``lines`` lines, each line ``min_tokens`` to
-    ``max_tokens`` tokens long; the last line of a stanza ends with ``<stanza>``, then ``</s>``."""
+    ``max_tokens`` tokens long; the last line of a stanza ends with ``<stanza>``, then ``</s>``.
+
+    Raises:
+        SeqgenError: bad values, a vocabulary without line tokens, or a song longer than
+            ``MAX_PIECE_TOKENS`` allows.
+    """
 
     def __init__(self, vocab: Vocab, stanzas: int, lines: int, min_tokens: int = 3, max_tokens: int = 12):
         if stanzas < 1 or lines < 1:
             raise SeqgenError(f"stanzas and lines must be at least 1, got {stanzas} and {lines}")
         if not 1 <= min_tokens <= max_tokens:
             raise SeqgenError(f"need 1 <= min tokens <= max tokens per line, got {min_tokens} and {max_tokens}")
+        # every line: its words and its end token
+        self.longest = stanzas * lines * (max_tokens + 1)
+        _check_size(self.longest, f"{_plural(stanzas, 'stanza')} of {_plural(lines, 'line')} of up to "
+                    f"{_plural(max_tokens, 'word')}",
+                    f"at most {MAX_PIECE_TOKENS // (max_tokens + 1):,} lines in all at {max_tokens} words a line")
         missing = [token for token in (LINE_END, STANZA_END) if token not in vocab]
         if missing:
             raise SeqgenError(f"this model's vocabulary lacks {', '.join(missing)}: it is not a lyrics model")
@@ -201,7 +416,7 @@ class StanzaConstraint:
         self.space = vocab.id(SPACE) if SPACE in vocab else -1
         self.words = np.ones(len(vocab), dtype=bool)
         self.words[[vocab.id(token) for token in vocab.tokens if token.startswith("<") and token.endswith(">")]] = False
-        self.bias = lru_cache(maxsize=None)(self._bias)
+        self._bias_of_key = lru_cache(maxsize=None)(self._bias)
 
     def start(self) -> State:
         return _StanzaState()
@@ -215,16 +430,62 @@ class StanzaConstraint:
             return state
         return _StanzaState(state.stanzas_done, state.line, state.tokens + 1, token == self.space)
 
-    def _bias(self, state: _StanzaState) -> np.ndarray:
+    def key(self, state: _StanzaState) -> Hashable:
+        """What the bias depends on: the place in the line and whether it is a stanza's last."""
+        return state.stanzas_done == self.stanzas, state.line == self.lines - 1, state.tokens, state.after_space
+
+    def bias(self, state: _StanzaState) -> np.ndarray:
+        return self._bias_of_key(self.key(state))
+
+    def _bias(self, key: Hashable) -> np.ndarray:
+        done, last_line, tokens, after_space = key
         bias = np.full(len(self.vocab), -np.inf)
-        if state.stanzas_done == self.stanzas:
+        if done:
             bias[self.end] = 0.0
             return bias
-        if state.tokens < self.max_tokens:
+        if tokens < self.max_tokens:
             bias[self.words] = 0.0
             # a space neither starts a line, follows a space, nor takes the last word's place
-            if self.space >= 0 and 0 < state.tokens < self.max_tokens - 1 and not state.after_space:
+            if self.space >= 0 and 0 < tokens < self.max_tokens - 1 and not after_space:
                 bias[self.space] = 0.0
-        if state.tokens >= self.min_tokens and not state.after_space:
-            bias[self.stanza_end if state.line == self.lines - 1 else self.line_end] = 0.0
+        if tokens >= self.min_tokens and not after_space:
+            bias[self.stanza_end if last_line else self.line_end] = 0.0
         return bias
+
+    def read_prefix(self, ids: list[int]) -> State:
+        """The state after a prime, refusing (``PrimeError``) the first token that breaks the
+        number of stanzas, lines per stanza or words per line."""
+        words = np.flatnonzero(self.words)
+        return _walk(self, ids, words, self.vocab.unk_id, lambda state, index: self._explain(ids, state, index))
+
+    def _explain(self, ids: list[int], state: _StanzaState, index: int) -> str:
+        token = ids[index]
+        line = f"line {state.line + 1} of the prime's stanza {state.stanzas_done + 1}"
+        if state.stanzas_done == self.stanzas:
+            written = self.stanzas + 1 + ids[index:].count(self.stanza_end)
+            return f"the prime has {written} stanzas, more than the {self.stanzas} asked for"
+        if token == self.line_end and state.line == self.lines - 1:
+            written = self.lines + 1 + sum(1 for token in self._rest_of_stanza(ids, index) if token == self.line_end)
+            return (f"the prime's stanza {state.stanzas_done + 1} has {written} lines; "
+                    f"{_plural(self.lines, 'line')} per stanza were asked for")
+        if token in (self.line_end, self.stanza_end) and state.tokens < self.min_tokens:
+            return f"{line} has {_plural(state.tokens, 'word')}; every line needs at least {self.min_tokens}"
+        if token == self.stanza_end:
+            return (f"the prime's stanza {state.stanzas_done + 1} has {_plural(state.line + 1, 'line')}; "
+                    f"every stanza needs exactly {self.lines}")
+        if state.tokens >= self.max_tokens:
+            written = sum(1 for _ in self._rest_of_line(ids, index)) + state.tokens
+            return f"{line} has {written} words; a line holds at most {self.max_tokens}"
+        return f"{line} has a {self.vocab.tokens[token]!r} where none may stand"
+
+    def _rest_of_stanza(self, ids: list[int], index: int):
+        for token in ids[index + 1:]:
+            if token == self.stanza_end:
+                return
+            yield token
+
+    def _rest_of_line(self, ids: list[int], index: int):
+        for token in ids[index:]:
+            if token in (self.line_end, self.stanza_end):
+                return
+            yield token

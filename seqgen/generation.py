@@ -1,8 +1,11 @@
 """Generating tabla compositions and lyric stanzas from a loaded bundle, shape enforced while sampling.
 
-Builds the prime (``<s>``, taal and form tokens, the user's prime text), the constraint (taal
-cycles or stanza shape) and hands them to ``sampling``; turns the ids back into compositions or
-stanzas. Printing is the CLI's and ``render``'s job.
+Checks the arguments of the public entry points (one ``SeqgenError`` line for a wrong type or
+value), builds the prime (``<s>``, taal and form tokens, the user's prime text), walks the prime
+through the constraint (taal cycles or stanza shape) so a prime that breaks the shape is refused
+before sampling, and hands both to ``sampling``; turns the ids back into compositions or stanzas.
+A prime counts toward the requested cycles (or stanzas); a tabla prime written without any bar
+is laid into the taal's vibhags. Printing is the CLI's and ``render``'s job.
 """
 
 from __future__ import annotations
@@ -10,15 +13,15 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-from seqgen.constraints import LAYAKARIS, StanzaConstraint, TaalConstraint, state_after
+from seqgen.constraints import LAYAKARIS, StanzaConstraint, TaalConstraint
 from seqgen.errors import SeqgenError
 from seqgen.numpy_model import from_bundle
-from seqgen.sampling import Sampler, SamplingConfig
-from seqgen.taals import get_taal
+from seqgen.sampling import Sampler, SamplingConfig, flag, optional_text, whole_number
+from seqgen.taals import Taal, get_taal
 from seqgen.tokenizers import Document
-from seqgen.tokenizers.lyrics import normalize
-from seqgen.tokenizers.tabla import composition_tokens, form_token, taal_token
-from seqgen.tokenizers.tabla_notation import parse
+from seqgen.tokenizers.lyrics import LINE_END, STANZA_END, normalize, split_songs
+from seqgen.tokenizers.tabla import CYCLE_END, MATRA_END, VIBHAG_END, composition_tokens, form_token, taal_token
+from seqgen.tokenizers.tabla_notation import Composition, parse
 from seqgen.vocab import PAD, UNK
 
 
@@ -65,36 +68,106 @@ def compositions(bundle, taal: str = "teentaal", cycles: int = 4, n: int = 1, fo
                  khali: str | None = None, layakari: int | None = None, prime: str | None = None,
                  allow_unknown: bool = False, constrained: bool = True,
                  sampling: SamplingConfig = SamplingConfig()) -> list[GeneratedComposition]:
-    """``n`` compositions of ``cycles`` cycles of ``taal`` (every one valid when ``constrained``)."""
+    """``n`` compositions of ``cycles`` cycles of ``taal`` (every one valid when ``constrained``).
+
+    The prime's cycles count toward ``cycles``; a prime that breaks the taal, the form's khali
+    rule or the layakari is refused, naming its first misplaced bol or bar.
+
+    Raises:
+        SeqgenError: a wrong argument type or value, an unknown taal or form, a prime that
+            breaks the shape, or a request too long to generate.
+    """
     _require_domain(bundle, "tabla")
-    record = get_taal(taal)
+    record = get_taal(_text(taal, "taal"))
+    cycles = whole_number(cycles, "cycles", minimum=1)
+    n = whole_number(n, "the number of compositions", minimum=1)
+    layakaris = _layakaris(layakari)
+    khali = optional_text(khali, "khali")
+    prime, allow_unknown = optional_text(prime, "prime"), flag(allow_unknown, "allow_unknown")
+    constrained, sampling = flag(constrained, "constrained"), _sampling(sampling)
     vocab = bundle.vocab
+    form = _form(vocab, optional_text(form, "form"))
     header = [taal_token(record.name)] if taal_token(record.name) in vocab else []
-    if form is not None:
-        form = form.strip().lower()
-        if form_token(form) not in vocab:
-            known = sorted(t[6:-1] for t in vocab.tokens if t.startswith("<form:"))
-            raise SeqgenError(f"unknown form {form!r} for this model; known forms: {', '.join(known)}")
-        header.append(form_token(form))
-    prime_tokens = _tabla_prime_tokens(prime)
+    header += [form_token(form)] if form else []
+    prime_tokens = _tabla_prime_tokens(prime, record, form)
     prime_ids = encode_prime(vocab, prime_tokens, allow_unknown)
     constraint = state = None
     if constrained:
-        layakaris = (layakari,) if layakari else LAYAKARIS
         constraint = TaalConstraint(vocab, record, cycles, form, khali, layakaris)
-        state = state_after(constraint, prime_ids)
+        state = constraint.read_prefix(prime_ids)
     generated = _sampler(bundle).generate([vocab.start_id, *vocab.encode(header), *prime_ids], n, sampling,
                                           constraint, state)
     return [_composition(bundle, record.name, form, header + prime_tokens + vocab.decode(ids)) for ids in generated]
 
 
-def _tabla_prime_tokens(prime: str | None) -> list[str]:
+def _text(value, what: str) -> str:
+    if not isinstance(value, str):
+        raise SeqgenError(f"{what} must be a name, got {value!r}")
+    return value
+
+
+def _layakaris(layakari) -> tuple[int, ...]:
+    """The allowed bols per matra: all of them for None, else the one value asked for."""
+    if layakari is None:
+        return LAYAKARIS
+    value = whole_number(layakari, "layakari")
+    if value not in LAYAKARIS:
+        raise SeqgenError(f"layakari must be one of {', '.join(map(str, LAYAKARIS))} (bols per matra), got {value}")
+    return (value,)
+
+
+def _sampling(sampling) -> SamplingConfig:
+    if not isinstance(sampling, SamplingConfig):
+        raise SeqgenError(f"sampling must be a SamplingConfig, got {type(sampling).__name__}")
+    return sampling
+
+
+def _form(vocab, form: str | None) -> str | None:
+    if form is None:
+        return None
+    form = form.strip().lower()
+    if form_token(form) not in vocab:
+        known = sorted(t[6:-1] for t in vocab.tokens if t.startswith("<form:"))
+        raise SeqgenError(f"unknown form {form!r} for this model; known forms: {', '.join(known)}")
+    return form
+
+
+def _tabla_prime_tokens(prime: str | None, taal: Taal, form: str | None) -> list[str]:
+    """The prime's tokens: its bars as written, or laid into ``taal``'s vibhags when it has none."""
     if not prime or not prime.strip():
         return []
-    compositions = [c for c in parse(prime, "<prime>") if c.cycles]
-    if len(compositions) != 1:
+    pieces = [piece for piece in parse(prime, "<prime>") if piece.cycles]
+    if len(pieces) != 1:
         raise SeqgenError("the prime must be one piece of tabla notation, e.g. 'Dha Dhin Dhin Dha |'")
-    return [token for token in composition_tokens(compositions[0]) if not token.startswith("<")]
+    piece = pieces[0]
+    _check_prime_headers(piece, taal, form)
+    bols_lines = [line for line in prime.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not any("|" in line for line in bols_lines):
+        return _lay_into_vibhags([matra.bols for matra in piece.cycles[0].matras], taal)
+    tokens = [token for token in composition_tokens(piece) if not token.startswith("<")]
+    last = bols_lines[-1].rstrip()
+    if last.endswith("|") and not last.endswith("||"):
+        tokens.append(VIBHAG_END)  # the notation reader keeps no bar after an unclosed cycle's last vibhag
+    return tokens
+
+
+def _check_prime_headers(piece: Composition, taal: Taal, form: str | None) -> None:
+    if piece.taal and piece.taal != taal.name:
+        raise SeqgenError(f"the prime says '# taal: {piece.taal}', but {taal.name} was asked for")
+    if piece.form and form and piece.form != form:
+        raise SeqgenError(f"the prime says '# form: {piece.form}', but {form} was asked for")
+
+
+def _lay_into_vibhags(matras: list[tuple[str, ...]], taal: Taal) -> list[str]:
+    """Tokens of matras written without bars, with ``|`` and ``||`` where ``taal`` has them."""
+    vibhag_ends = {sum(taal.vibhags[:index + 1]) for index in range(len(taal.vibhags))}
+    tokens: list[str] = []
+    for index, bols in enumerate(matras):
+        tokens += [*bols, MATRA_END]
+        position = index % taal.matras + 1
+        if position in vibhag_ends:
+            tokens.append(CYCLE_END if position == taal.matras else VIBHAG_END)
+    return tokens
 
 
 def _composition(bundle, taal: str, form: str | None, tokens: list[str]) -> GeneratedComposition:
@@ -106,12 +179,46 @@ def _composition(bundle, taal: str, form: str | None, tokens: list[str]) -> Gene
 def stanzas(bundle, count: int = 3, lines: int = 4, min_tokens: int = 3, max_tokens: int = 12,
             prime: str | None = None, allow_unknown: bool = False,
             sampling: SamplingConfig = SamplingConfig()) -> list[list[str]]:
-    """One song of ``count`` stanzas of exactly ``lines`` lines each, as lists of line strings."""
+    """One song of ``count`` stanzas of exactly ``lines`` lines each, as lists of line strings.
+
+    The prime's lines (one per text line, a blank line between stanzas) count toward the song;
+    its last line is continued. A prime with more lines or stanzas than asked for is refused.
+
+    Raises:
+        SeqgenError: a wrong argument type or value, a prime that breaks the shape, or a song
+            too long to generate.
+    """
     _require_domain(bundle, "japanese")
+    count = whole_number(count, "the number of stanzas", minimum=1)
+    lines = whole_number(lines, "lines per stanza", minimum=1)
+    min_tokens = whole_number(min_tokens, "the fewest words per line", minimum=1)
+    max_tokens = whole_number(max_tokens, "the most words per line", minimum=1)
+    prime, allow_unknown = optional_text(prime, "prime"), flag(allow_unknown, "allow_unknown")
+    sampling = _sampling(sampling)
     vocab = bundle.vocab
-    prime_tokens = bundle.tokenizer.segment(normalize(prime.strip())) if prime and prime.strip() else []
-    prime_ids = encode_prime(vocab, prime_tokens, allow_unknown)
     constraint = StanzaConstraint(vocab, count, lines, min_tokens, max_tokens)
-    state = state_after(constraint, prime_ids)
+    prime_tokens = _lyric_prime_tokens(bundle.tokenizer, prime)
+    prime_ids = encode_prime(vocab, prime_tokens, allow_unknown)
+    state = constraint.read_prefix(prime_ids)
     [ids] = _sampler(bundle).generate([vocab.start_id, *prime_ids], 1, sampling, constraint, state)
     return bundle.tokenizer.stanzas(prime_tokens + vocab.decode(ids))
+
+
+def _lyric_prime_tokens(tokenizer, prime: str | None) -> list[str]:
+    """The prime's words with a line end between its lines and a stanza end between its stanzas;
+    its last line stays open for the model to continue."""
+    if not prime or not prime.strip():
+        return []
+    songs = split_songs(prime)
+    if len(songs) != 1:
+        raise SeqgenError("the prime must be the start of one song, without '---' lines")
+    [song] = songs
+    tokens: list[str] = []
+    for number, stanza in enumerate(song):
+        if number:
+            tokens.append(STANZA_END)
+        for index, line in enumerate(stanza):
+            if index:
+                tokens.append(LINE_END)
+            tokens += tokenizer.segment(normalize(line))
+    return tokens
