@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import numpy as np
 from seqgen import bundle_check as checks
 from seqgen.bundle_check import BundleError
 from seqgen.errors import SeqgenError
-from seqgen.model_config import ModelConfig
+from seqgen.model_config import ModelConfig, human_bytes, memory_budget
 from seqgen.tokenizers import Tokenizer, from_spec
 from seqgen.vocab import Vocab
 
@@ -175,7 +176,7 @@ def read_splits(directory: Path, vocab_size: int | None = None) -> dict[str, np.
     if vocab_size is None:
         vocab_size = read_config(directory)["model"]["vocab_size"]
     path = directory / SPLITS_FILE
-    return checks.check_splits(_read_npz(path), vocab_size, path)
+    return checks.check_splits(_read_npz(path, memory_budget()), vocab_size, path)
 
 
 def read_config(directory: Path, for_training: bool = False) -> dict[str, Any]:
@@ -221,7 +222,7 @@ def load(directory: str | Path, keras_model: bool = False) -> Bundle:
     tokenizer = _guarded(directory / TOKENIZER_FILE, lambda path: from_spec(_read_json(path, dict)))
     checks.check_tokenizer_fits(tokenizer, config["domain"], directory / TOKENIZER_FILE)
     weights_path = directory / WEIGHTS_FILE
-    weights = _read_npz(weights_path)
+    weights = _read_npz(weights_path, checks.weights_size_limit(model))
     checks.check_vocab_fits(vocab, model, weights_path)
     checks.check_weights(weights, model, weights_path)
     bundle = Bundle(directory, config, vocab, tokenizer, weights)
@@ -283,12 +284,28 @@ def _read_json(path: Path, kind: type):
     return data
 
 
-def _read_npz(path: Path) -> dict[str, np.ndarray]:
+def _check_unpacked_size(handle, path: Path, limit: int) -> None:
+    # A small compressed file can unpack to gigabytes; zipfile never reads past a member's
+    # declared size, so the declared sizes bound the memory that loading takes.
+    with zipfile.ZipFile(handle) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > limit:
+        raise BundleError(f"{path}: unpacks to {human_bytes(unpacked)}, over this bundle's limit of "
+                          f"{human_bytes(limit)}; refusing to read it")
+
+
+def _read_npz(path: Path, limit: int) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` file whose members unpack to at most ``limit`` bytes in all."""
     _require_file(path)
     try:
         # our own handle: np.load leaks the one it opens when a damaged archive fails to open
-        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
+        with open(path, "rb") as handle:
+            _check_unpacked_size(handle, path, limit)
+            handle.seek(0)
+            with np.load(handle, allow_pickle=False) as archive:
+                arrays = {name: archive[name] for name in archive.files}
+    except BundleError:
+        raise
     except Exception as error:  # zipfile, ValueError, EOFError for a damaged archive
         raise BundleError(f"{path}: corrupt array file ({type(error).__name__})") from None
     for name, array in arrays.items():

@@ -125,6 +125,12 @@ def check_weights(weights: dict[str, np.ndarray], model: ModelConfig, path: Path
             raise BundleError(f"{path}: '{name}' holds NaN or infinite values")
 
 
+def weights_size_limit(model: ModelConfig) -> int:
+    """The most bytes a weights file for ``model`` unpacks to: every array in float64 (the widest
+    float a bundle might hold), plus room for each member's header."""
+    return sum(8 * math.prod(shape) + 4096 for shape in weight_shapes(model).values())
+
+
 def check_vocab_fits(vocab: Vocab, model: ModelConfig, weights_path: Path) -> None:
     if model.vocab_size != len(vocab):
         raise BundleError(f"{weights_path.parent}: vocabulary ({len(vocab)} tokens) and model "

@@ -103,6 +103,15 @@ def test_non_finite_weights_are_refused(tabla):
     refused(tabla, "'logits/bias' holds NaN")
 
 
+def test_a_compressed_weights_file_that_unpacks_too_large_is_refused_before_reading(tabla):
+    with np.load(tabla / "weights.npz") as archive:
+        arrays = dict(archive)
+    arrays["embedding"] = np.zeros(4_000_000)  # 32 MB of zeros, a few KB compressed
+    np.savez_compressed(tabla / "weights.npz", **arrays)
+    assert (tabla / "weights.npz").stat().st_size < 2_000_000
+    refused(tabla, "weights.npz", "unpacks to 31.4 MiB, over this bundle's limit of 1.7 MiB")
+
+
 def test_a_pickled_or_foreign_member_in_the_weights_is_refused(tabla):
     edit_npz(tabla / "weights.npz", lambda arrays: arrays.update(extra=np.array([{"a": 1}], dtype=object)))
     refused(tabla, "weights.npz", "corrupt array file")
@@ -251,7 +260,7 @@ def test_the_cli_refuses_a_damaged_bundle_with_one_line(tabla, damage, fragment)
 
 
 def test_the_cli_refuses_a_damaged_lyrics_bundle(japanese):
-    edit_npz(japanese / "weights.npz", lambda arrays: arrays.update(embedding=arrays["embedding"].astype("U8")))
+    edit_npz(japanese / "weights.npz", lambda arrays: arrays.update(embedding=arrays["embedding"].astype("U1")))
     assert_clean_error(invoke("lyrics", "--model", japanese), "weights.npz", "expected floats")
 
 
