@@ -350,7 +350,7 @@ _TRAIN_ARGUMENTS = {"domain", "corpus", "out", "tokenizer", "resume", "force", "
 @user_errors
 def evaluate(
     model: Path = typer.Argument(..., help="Model bundle folder."),
-    file: Optional[Path] = typer.Argument(None, help="Text to score [default: the bundle's held-out documents]."),
+    file: Optional[Path] = typer.Argument(None, help=with_default("Text to score.", "the bundle's held-out documents")),
     format: str = typer.Option("text", "--format", help="text or json."),
     order: int = typer.Option(3, help="Order of the Kneser-Ney baseline, 1 to 10."),
     encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of FILE.", "UTF-8"),
@@ -434,12 +434,12 @@ def _warnings_to_stderr() -> None:
 @user_errors
 def sample(
     taal: str = typer.Option("teentaal", help="Taal of the compositions (see `seqgen taals`)."),
-    model: Optional[Path] = typer.Option(None, help="Bundle [default: models/tabla, else the shipped model]."),
+    model: Optional[Path] = typer.Option(None, help=with_default("Bundle.", "models/tabla, else the shipped model")),
     cycles: int = typer.Option(4, help="Cycles per composition."),
     n: int = typer.Option(1, "--n", help="Number of compositions."),
     form: Optional[str] = typer.Option(None, help="theka, prakar, kaida, rela, peshkar, tukda, tihai, chakradar."),
-    khali: Optional[str] = typer.Option(None, help="Khali rule: hard, soft or off [default: by form]."),
-    layakari: Optional[int] = typer.Option(None, help="Bols per matra, 1-4 [default: any, uniform]."),
+    khali: Optional[str] = typer.Option(None, help=with_default("Khali rule: hard, soft or off.", "by form")),
+    layakari: Optional[int] = typer.Option(None, help=with_default("Bols per matra, 1-4.", "any, uniform")),
     temperature: Temperature = 1.0,
     top_k: TopK = 0,
     top_p: TopP = 1.0,
@@ -448,7 +448,8 @@ def sample(
     seed: Seed = None,
     prime: Optional[str] = typer.Option(None, help="Tabla notation to start from, e.g. 'Dha Dhin Dhin Dha |'."),
     allow_unknown: bool = typer.Option(False, "--allow-unknown", help="Read unknown prime bols as <unk>."),
-    format: Optional[str] = typer.Option(None, "--format", help="grid, text or json [default: grid on a terminal, else text]."),
+    format: Optional[str] = typer.Option(None, "--format", help=with_default(
+        "grid, text or json.", "grid on a terminal, else text")),
 ) -> None:
     """Generate tabla compositions whose every cycle fits the taal."""
     import json
@@ -476,7 +477,7 @@ def sample(
 @app.command()
 @user_errors
 def lyrics(
-    model: Optional[Path] = typer.Option(None, help="Bundle [default: models/japanese, else the shipped model]."),
+    model: Optional[Path] = typer.Option(None, help=with_default("Bundle.", "models/japanese, else the shipped model")),
     stanzas: int = typer.Option(3, help="Number of stanzas."),
     lines: int = typer.Option(4, help="Lines per stanza."),
     min_words: int = typer.Option(3, help="Fewest words (tokens) per line."),
