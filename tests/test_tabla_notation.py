@@ -18,9 +18,10 @@ def test_tolerant_input_becomes_canonical():
     assert format_compositions(parse(canonical)) == canonical
 
 
-def test_spaced_tirkit_is_one_matra():
-    [composition] = parse("Tir Kit Dha Dha ||")
-    assert [matra.text for matra in composition.cycles[0].matras] == ["TiRaKiTa", "Dha", "Dha"]
+def test_each_word_is_one_matra_even_a_spaced_tir_kit():
+    [composition] = parse("Ta Ta Tir Kit | TirKit Dha ||")
+    assert [matra.text for matra in composition.cycles[0].matras] == ["Ta", "Ta", "TiRa", "KiTa", "TiRaKiTa", "Dha"]
+    assert [len(vibhag) for vibhag in composition.cycles[0].vibhags] == [4, 2]
 
 
 def test_several_cycles_on_one_line_and_one_cycle_over_lines():

@@ -1,22 +1,32 @@
 """``TablaTokenizer``: compositions in line notation <-> token streams the model and sampler use.
 
 Stream of one composition: optional ``<taal:NAME>`` and ``<form:NAME>`` tokens, then every bol (or
-rest ``-``) of a matra followed by ``_`` (matra end); ``|`` after the last matra of a vibhag and
-``||`` after the last matra of a cycle. The stream alone gives the exact position in the cycle,
-which is what the rhythm constraint needs. Reading and printing notation is ``tabla_notation``'s job.
+rest ``-``) of a matra followed by ``_`` (matra end), with ``,`` between the pulses of a matra
+written with several; ``|`` after the last matra of a vibhag and ``||`` after the last matra of a
+cycle. The stream alone gives the exact beat and sub-beat position in the cycle, which is what the
+rhythm constraint needs. Reading and printing notation is ``tabla_notation``'s job.
+
+The tokenizer carries the syllables declared beyond the built-in lexicon: those of a lexicon file
+(given when it is made) and those the corpus declares in ``# bols:`` headers (learnt by ``fit``).
+Its spec stores them, so a trained bundle reads primes with them, and compositions it rebuilds get a
+``# bols:`` header naming the declared syllables they use, so the text reads back anywhere.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from seqgen.errors import SeqgenError
 from seqgen.tokenizers.base import Document
-from seqgen.tokenizers.bols import CANONICAL_BOLS
-from seqgen.tokenizers.tabla_notation import Composition, Cycle, Matra, format_compositions, parse
+from seqgen.tokenizers.bols import (DEFAULT_LEXICON, PULSE_SEPARATOR, Lexicon, Syllable, declare,
+                                    syllables_from_spec)
+from seqgen.tokenizers.tabla_notation import (BOLS_KEY, Composition, Cycle, Matra, format_compositions,
+                                              parse, read)
 
 MATRA_END = "_"
 VIBHAG_END = "|"
 CYCLE_END = "||"
+PULSE_END = PULSE_SEPARATOR  # between two pulses of one matra
 BAR_TOKENS = (MATRA_END, VIBHAG_END, CYCLE_END)
 # Forms a corpus is expected to name; others still tokenize, as rarer tokens.
 KNOWN_FORMS = (
@@ -41,9 +51,25 @@ def header_token_value(token: str, kind: str) -> str | None:
 
 
 class TablaTokenizer:
-    """Tokenizer for tabla line notation (DESIGN.md section 3)."""
+    """Tokenizer for tabla line notation (DESIGN.md section 3).
+
+    Args:
+        bols: declared syllables beyond the built-in lexicon, as ``Syllable.declaration()`` records
+            (what ``spec()`` stores; a lexicon file's syllables via ``bols.load_lexicon``).
+    """
 
     name = "tabla"
+
+    def __init__(self, bols: list[dict] | None = None):
+        self.declared: list[Syllable] = []
+        self.lexicon: Lexicon = DEFAULT_LEXICON
+        self._add(syllables_from_spec(bols) if bols is not None else [])
+
+    def _add(self, syllables: list[Syllable]) -> None:
+        self.lexicon = declare(self.lexicon, syllables)
+        self.declared = [self.lexicon.syllables[name] for name in self.lexicon.syllables
+                         if name not in DEFAULT_LEXICON.syllables or
+                         self.lexicon.syllables[name] != DEFAULT_LEXICON.syllables[name]]
 
     @property
     def structure_tokens(self) -> tuple[str, ...]:
@@ -51,13 +77,26 @@ class TablaTokenizer:
 
         taals = tuple(taal_token(name) for name in TAALS)
         forms = tuple(form_token(name) for name in KNOWN_FORMS)
-        return BAR_TOKENS + CANONICAL_BOLS + taals + forms
+        return BAR_TOKENS + (PULSE_END,) + self.lexicon.bols + taals + forms
 
     def fit(self, texts: list[str]) -> None:
-        """Nothing to learn: the bol lexicon is fixed."""
+        """Learn the syllables the corpus declares in ``# bols:`` headers (the lexicon is otherwise fixed).
+
+        Raises:
+            SeqgenError: two files declaring one syllable differently.
+        """
+        for text in texts:
+            for composition, _ in read(_header_lines(text)):
+                if composition.header(BOLS_KEY) is not None:
+                    self._add([composition.lexicon.syllables[name] for name in composition.lexicon.syllables
+                               if name not in self.lexicon.syllables])
+
+    def parse(self, text: str, source: str = "<text>") -> list[Composition]:
+        """Read notation with this tokenizer's lexicon (declared syllables included)."""
+        return parse(text, source, self.lexicon)
 
     def tokenize(self, text: str, source: str = "<text>") -> list[Document]:
-        return [self.document(composition) for composition in parse(text, source)]
+        return [self.document(composition) for composition in self.parse(text, source)]
 
     def document(self, composition: Composition) -> Document:
         """The token stream of one parsed composition."""
@@ -67,15 +106,36 @@ class TablaTokenizer:
         return format_compositions([self.composition(document) for document in documents])
 
     def composition(self, document: Document) -> Composition:
-        """Rebuild a composition; ``<taal:...>``/``<form:...>`` tokens supply missing headers."""
+        """Rebuild a composition; ``<taal:...>``/``<form:...>`` tokens supply missing headers, and a
+        ``# bols:`` header names the declared syllables it uses when the document has none."""
         composition = tokens_to_composition(document.tokens)
         known = {key for key, _ in document.headers}
         extra = [header for header in composition.headers if header[0] not in known]
+        if BOLS_KEY not in known and (declared := self._declared_in(composition)):
+            extra.append((BOLS_KEY, declared))
         composition.headers = extra + list(document.headers)
+        composition.lexicon = self.lexicon
         return composition
 
+    def _declared_in(self, composition: Composition) -> str:
+        used = {bol for cycle in composition.cycles for matra in cycle.matras for bol in matra.bols}
+        return " ".join(_item(syllable) for syllable in self.declared
+                        if syllable.name in used and syllable.name not in DEFAULT_LEXICON.syllables)
+
     def spec(self) -> dict[str, Any]:
-        return {"name": self.name}
+        spec: dict[str, Any] = {"name": self.name}
+        if self.declared:
+            spec["bols"] = [syllable.declaration() for syllable in self.declared]
+        return spec
+
+
+def _item(syllable: Syllable) -> str:
+    return ":".join([syllable.name, syllable.kind or "closed"] + ([syllable.khali] if syllable.khali else []))
+
+
+def _header_lines(text: str) -> str:
+    # fit needs only the declarations: keep the header lines and the blank lines between compositions.
+    return "\n".join(line if line.lstrip().startswith("#") else "" for line in text.splitlines())
 
 
 def composition_tokens(composition: Composition) -> list[str]:
@@ -92,11 +152,22 @@ def composition_tokens(composition: Composition) -> list[str]:
     return tokens
 
 
+def matra_tokens(matra: Matra) -> list[str]:
+    """A matra's bols with ``,`` between its pulses, then ``_``."""
+    tokens: list[str] = []
+    for index, pulse in enumerate(matra.pulses):
+        if index:
+            tokens.append(PULSE_END)
+        tokens += pulse
+    tokens.append(MATRA_END)
+    return tokens
+
+
 def _cycle_tokens(cycle: Cycle) -> list[str]:
     tokens: list[str] = []
     for index, vibhag in enumerate(cycle.vibhags):
         for matra in vibhag:
-            tokens += [*matra.bols, MATRA_END]
+            tokens += matra_tokens(matra)
         if index < len(cycle.vibhags) - 1:
             tokens.append(VIBHAG_END)
         elif cycle.closed:
@@ -105,33 +176,57 @@ def _cycle_tokens(cycle: Cycle) -> list[str]:
 
 
 def tokens_to_composition(tokens: tuple[str, ...] | list[str]) -> Composition:
-    """Inverse of ``composition_tokens``; lenient about a missing final ``_`` or bar."""
-    composition = Composition()
-    bols: list[str] = []
-    vibhag: list[Matra] = []
-    cycle = Cycle()
+    """Inverse of ``composition_tokens``; lenient about a missing final ``_`` or bar and empty pulses."""
+    builder = _Builder()
     for token in tokens:
         if (taal := header_token_value(token, "taal")) is not None:
-            composition.headers.append(("taal", taal))
+            builder.composition.headers.append(("taal", taal))
         elif (form := header_token_value(token, "form")) is not None:
-            composition.headers.append(("form", form))
+            builder.composition.headers.append(("form", form))
+        elif token == PULSE_END:
+            builder.end_pulse()
         elif token in BAR_TOKENS:
-            if bols:
-                vibhag.append(Matra(tuple(bols)))
-                bols = []
-            if token != MATRA_END and vibhag:
-                cycle.vibhags.append(vibhag)
-                vibhag = []
-            if token == CYCLE_END and cycle.vibhags:
-                cycle.closed = True
-                composition.cycles.append(cycle)
-                cycle = Cycle()
+            builder.end_matra()
+            if token != MATRA_END:
+                builder.end_vibhag()
+            if token == CYCLE_END:
+                builder.end_cycle(closed=True)
         else:
-            bols.append(token)
-    if bols:
-        vibhag.append(Matra(tuple(bols)))
-    if vibhag:
-        cycle.vibhags.append(vibhag)
-    if cycle.vibhags:
-        composition.cycles.append(cycle)
-    return composition
+            builder.bols.append(token)
+    builder.end_matra()
+    builder.end_vibhag()
+    builder.end_cycle(closed=False)
+    return builder.composition
+
+
+class _Builder:
+    """Collects bols into pulses, matras, vibhags and cycles while tokens are decoded."""
+
+    def __init__(self) -> None:
+        self.composition = Composition()
+        self.bols: list[str] = []
+        self.pulses: list[tuple[str, ...]] = []
+        self.vibhag: list[Matra] = []
+        self.cycle = Cycle()
+
+    def end_pulse(self) -> None:
+        if self.bols:
+            self.pulses.append(tuple(self.bols))
+            self.bols = []
+
+    def end_matra(self) -> None:
+        self.end_pulse()
+        if self.pulses:
+            self.vibhag.append(Matra.of_pulses(self.pulses))
+            self.pulses = []
+
+    def end_vibhag(self) -> None:
+        if self.vibhag:
+            self.cycle.vibhags.append(self.vibhag)
+            self.vibhag = []
+
+    def end_cycle(self, closed: bool) -> None:
+        if self.cycle.vibhags:
+            self.cycle.closed = closed
+            self.composition.cycles.append(self.cycle)
+            self.cycle = Cycle()

@@ -1,9 +1,17 @@
-"""Tabla line notation: read text into compositions (cycles of vibhags of matras of bols) and print
-them back in canonical form.
+"""Tabla line notation: read text into compositions (cycles of vibhags of matras of pulses of bols)
+and print them back in canonical form.
 
-Reading is tolerant (any letter case, aliases, bars touching words, ``Tir Kit``); printing is
-canonical and a fixed point. Single words are the lexicon's job (``bols``); whether a cycle fits a
-taal is the validator's.
+Reading is tolerant (any letter case, aliases, bars touching words); printing is canonical and a
+fixed point. Each whitespace-separated word is one matra (``Tir Kit`` is two matras); a comma inside
+a word separates equal pulses of that matra (``DhaGeNa,DhaGeTiTa``: two pulses of 3 and 4 strokes).
+
+A ``# bols: NAME[:CLASS[:KHALI]] ...`` header declares syllables the built-in lexicon lacks (syntax
+in ``bols``); a declaration applies from its composition to the end of the file. A lexicon given to
+``parse``/``read`` (from a lexicon file) applies to the whole text.
+
+Reading is linear in the text's size: words are capped in length by the lexicon, and reading stops
+after ``MAX_PROBLEMS`` problems. Single words are the lexicon's job (``bols``); whether a cycle fits
+a taal is the validator's.
 """
 
 from __future__ import annotations
@@ -11,26 +19,48 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from seqgen.errors import LocatedError, Location, NotationError
-from seqgen.tokenizers.bols import UnknownBol, split_word
+from seqgen.errors import LocatedError, Location, NotationError, SeqgenError
+from seqgen.tokenizers.bols import DEFAULT_LEXICON, PULSE_SEPARATOR, BadWord, Lexicon, declare, parse_item
 
 _HEADER = re.compile(r"#\s*([A-Za-z][\w-]*)\s*:\s*(.*?)\s*$")
 _ITEM = re.compile(r"\|\|?|[^\s|]+")
 # Keys whose values are names, printed in lower case.
 _NAME_KEYS = ("taal", "form")
+BOLS_KEY = "bols"
+# A file with more problems than this is not notation; stop reading it (bounded time and memory).
+MAX_PROBLEMS = 1000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Matra:
-    """One beat: its bols (canonical) and where it was written (0 when generated)."""
+    """One beat: its bols (canonical), their pulses, and where it was written (0 when generated).
+
+    ``pulses`` splits ``bols`` into the equal sub-beats written with commas; a matra written without
+    commas has one pulse holding all its bols (the default).
+    """
 
     bols: tuple[str, ...]
     line: int = 0
     column: int = 0
+    pulses: tuple[tuple[str, ...], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.pulses:
+            object.__setattr__(self, "pulses", (tuple(self.bols),))
+        elif not (len(self.pulses) == 1 and self.pulses[0] == self.bols) and \
+                tuple(bol for pulse in self.pulses for bol in pulse) != tuple(self.bols):
+            raise ValueError(f"pulses {self.pulses} do not hold the bols {self.bols}")
+
+    @classmethod
+    def of_pulses(cls, pulses, line: int = 0, column: int = 0) -> "Matra":
+        """A matra from its pulses (each a sequence of canonical bols)."""
+        pulses = tuple(tuple(pulse) for pulse in pulses)
+        bols = pulses[0] if len(pulses) == 1 else tuple(bol for pulse in pulses for bol in pulse)
+        return cls(bols, line, column, pulses)
 
     @property
     def text(self) -> str:
-        return "".join(self.bols)
+        return PULSE_SEPARATOR.join("".join(pulse) for pulse in self.pulses)
 
 
 @dataclass
@@ -57,6 +87,8 @@ class Composition:
     cycles: list[Cycle] = field(default_factory=list)
     source: str = "<text>"
     line: int = 0
+    # The lexicon it was read with (declarations included): classes of declared bols live there.
+    lexicon: Lexicon = field(default=DEFAULT_LEXICON, compare=False, repr=False)
 
     def header(self, key: str) -> str | None:
         for name, value in self.headers:
@@ -98,12 +130,13 @@ def format_compositions(compositions: list[Composition]) -> str:
     return "".join(composition.text() + "\n\n" for composition in compositions).rstrip("\n") + "\n"
 
 
-def parse(text: str, source: str = "<text>") -> list[Composition]:
+def parse(text: str, source: str = "<text>", lexicon: Lexicon | None = None) -> list[Composition]:
     """Read every composition in ``text``.
 
     Args:
         text: tabla line notation (DESIGN.md section 3).
         source: file name used in error locations.
+        lexicon: the syllables to read (default: the built-in lexicon); ``# bols:`` headers add to it.
 
     Returns:
         The compositions in order, including header-only blocks (a file preamble).
@@ -112,7 +145,7 @@ def parse(text: str, source: str = "<text>") -> list[Composition]:
         NotationError: listing every unknown bol and misplaced bar, each with file:line:col.
     """
     compositions, problems = [], []
-    for composition, found in read(text, source):
+    for composition, found in read(text, source, lexicon):
         compositions.append(composition)
         problems += found
     if problems:
@@ -120,23 +153,30 @@ def parse(text: str, source: str = "<text>") -> list[Composition]:
     return compositions
 
 
-def read(text: str, source: str = "<text>") -> list[tuple[Composition, list[LocatedError]]]:
+def read(text: str, source: str = "<text>",
+         lexicon: Lexicon | None = None) -> list[tuple[Composition, list[LocatedError]]]:
     """Like ``parse``, but returns each composition with its own problems instead of raising.
 
     A composition with problems lacks the words that could not be read; a checker reports its
-    problems and leaves its rhythm alone.
+    problems and leaves its rhythm alone. After ``MAX_PROBLEMS`` problems reading stops, and the
+    last problem says so.
     """
-    reader = _Reader(source)
+    reader = _Reader(source, lexicon or DEFAULT_LEXICON)
     for number, line in enumerate(text.splitlines(), start=1):
         reader.read_line(line, number)
+        if reader.problem_count >= MAX_PROBLEMS:
+            reader.give_up(number)
+            break
     return reader.finish()
 
 
 class _Reader:
     """Line-by-line state machine behind ``parse``."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, lexicon: Lexicon):
         self.source = source
+        self.lexicon = lexicon
+        self.problem_count = 0
         self.compositions: list[tuple[Composition, list[LocatedError]]] = []
         self.problems: list[LocatedError] = []
         self.current: Composition | None = None
@@ -148,7 +188,7 @@ class _Reader:
         if not stripped:
             self._end_composition()
         elif stripped.startswith("#"):
-            self._read_header(stripped, number)
+            self._read_header(line, number)
         else:
             self._composition(number)
             self._read_bols(line, number)
@@ -157,41 +197,68 @@ class _Reader:
         self._end_composition()
         return self.compositions
 
+    def give_up(self, number: int) -> None:
+        self._problem(Location(self.source, number), f"more than {MAX_PROBLEMS} problems; stopped reading here")
+
+    def _problem(self, where: Location, message: str) -> None:
+        self.problem_count += 1
+        self.problems.append(LocatedError(where, message))
+
     def _composition(self, number: int) -> Composition:
         if self.current is None:
-            self.current = Composition(source=self.source, line=number)
+            self.current = Composition(source=self.source, line=number, lexicon=self.lexicon)
         return self.current
 
-    def _read_header(self, stripped: str, number: int) -> None:
+    def _read_header(self, line: str, number: int) -> None:
+        stripped = line.strip()
         # A header after bols starts the next composition.
         if self.current is not None and (self.current.cycles or self.cycle.vibhags or self.vibhag):
             self._end_composition()
         match = _HEADER.fullmatch(stripped)
         header = (match.group(1).lower(), match.group(2)) if match else (None, stripped[1:].strip())
-        self._composition(number).headers.append(header)
+        composition = self._composition(number)
+        if header[0] == BOLS_KEY:
+            indent = len(line) - len(line.lstrip())
+            header = (BOLS_KEY, self._declare(header[1], number, indent + match.start(2) + 1))
+            composition.lexicon = self.lexicon
+        composition.headers.append(header)
+
+    def _declare(self, value: str, number: int, column: int) -> str:
+        # Each item is checked on its own, so one bad item does not hide the others' problems.
+        written = []
+        for item in _ITEM_WORD.finditer(value):
+            try:
+                syllable = parse_item(item.group())
+                self.lexicon = declare(self.lexicon, [syllable])
+            except SeqgenError as error:
+                self._problem(Location(self.source, number, column + item.start()), str(error))
+                continue
+            written.append(_declaration_text(item.group(), syllable.name))
+        return " ".join(written)
 
     def _read_bols(self, line: str, number: int) -> None:
-        items = [(m.group(), m.start() + 1) for m in _ITEM.finditer(line)]
-        for index, (item, column) in enumerate(items):
+        for match in _ITEM.finditer(line):
+            if self.problem_count >= MAX_PROBLEMS:
+                return
+            item, column = match.group(), match.start() + 1
             if item in ("|", "||"):
                 self._close_vibhag(item == "||", Location(self.source, number, column))
-            elif _is_spaced_tirkit(items, index):
-                self.vibhag.append(Matra(("Ti", "Ra", "Ki", "Ta"), number, column))
-            elif not _is_kit_after_tir(items, index):
+            else:
                 self._read_word(item, number, column)
 
     def _read_word(self, word: str, number: int, column: int) -> None:
         try:
-            self.vibhag.append(Matra(split_word(word), number, column))
-        except UnknownBol as error:
-            where = Location(self.source, number, column + error.offset)
-            self.problems.append(LocatedError(where, str(error)))
+            bols, pulses = self.lexicon.read_matra(word)
+        except BadWord as error:
+            self._problem(Location(self.source, number, column + error.offset), str(error))
+            return
+        self.vibhag.append(Matra(bols, number, column, pulses))
 
     def _close_vibhag(self, closes_cycle: bool, where: Location) -> None:
         if not self.vibhag:
             what = "cycle" if closes_cycle and not self.cycle.vibhags else "vibhag"
             bar = "||" if closes_cycle else "|"
-            self.problems.append(LocatedError(where, f"empty {what} before {bar!r}"))
+            self._problem(where, f"empty {what} before {bar!r}")
         else:
             self.cycle.vibhags.append(self.vibhag)
         self.vibhag = []
@@ -211,14 +278,15 @@ class _Reader:
         self.current, self.vibhag, self.cycle, self.problems = None, [], Cycle(), []
 
 
-def _is_spaced_tirkit(items: list[tuple[str, int]], index: int) -> bool:
-    # "Tir Kit" written with a space is one stroke group, TiRaKiTa, in one matra.
-    return (
-        items[index][0].lower() == "tir"
-        and index + 1 < len(items)
-        and items[index + 1][0].lower() == "kit"
-    )
+_ITEM_WORD = re.compile(r"[^\s,]+")
 
 
-def _is_kit_after_tir(items: list[tuple[str, int]], index: int) -> bool:
-    return index > 0 and _is_spaced_tirkit(items, index - 1)
+def _declaration_text(item: str, name: str) -> str:
+    # Canonical form of a declaration item: capitalised name, lower-case class, capitalised khali.
+    parts = item.split(":")
+    parts[0] = name
+    if len(parts) > 1:
+        parts[1] = parts[1].lower()
+    if len(parts) > 2:
+        parts[2] = parts[2][:1].upper() + parts[2][1:].lower()
+    return ":".join(parts)
