@@ -383,7 +383,7 @@ class Generator:
         from seqgen.sampling import SamplingConfig
 
         generated = compositions(self.bundle, taal, cycles, n, form, khali, layakari, prime, allow_unknown,
-                                 constrained, SamplingConfig(**sampling))
+                                 constrained, SamplingConfig.from_options(sampling))
         return [composition.to_dict() for composition in generated]
 
     def stanzas(self, n: int = 3, lines: int = 4, *, min_tokens: int = 3, max_tokens: int = 12,
@@ -408,7 +408,7 @@ class Generator:
         from seqgen.sampling import SamplingConfig
 
         return stanzas(self.bundle, n, lines, min_tokens, max_tokens, prime, allow_unknown,
-                       SamplingConfig(**sampling))
+                       SamplingConfig.from_options(sampling))
 
     def __repr__(self) -> str:
         return f"Generator({str(self.path)!r}, domain={self.domain!r})"
