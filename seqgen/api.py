@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import math
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -66,7 +67,7 @@ def corpus_sha256(corpus: str | Path) -> str:
 
 def train(domain: str, corpus: str | Path, out: str | Path | None = None, *, resume: bool = False,
           force: bool = False, tokenizer: str | None = None, encoding: str | None = None,
-          verbose: str = "lines", **settings: Any) -> "Generator":
+          verbose: str = "lines", lexicon: str | Path | None = None, **settings: Any) -> "Generator":
     """Train a model on a corpus and write a bundle.
 
     Args:
@@ -80,6 +81,8 @@ def train(domain: str, corpus: str | Path, out: str | Path | None = None, *, res
         tokenizer: ``sentencepiece`` instead of the domain's default tokenizer.
         encoding: text encoding of the corpus.
         verbose: ``bar``, ``lines`` or ``quiet``.
+        lexicon: a tabla lexicon file of syllables beyond the built-in ones (format in
+            ``seqgen.tokenizers.bols``); the bundle keeps them. On resume it must agree with the bundle's.
         **settings: any ``ModelConfig``, ``TrainConfig`` or ``DataConfig`` field (``epochs=5``, ``rnn_size=128``...).
 
     Returns:
@@ -96,13 +99,16 @@ def train(domain: str, corpus: str | Path, out: str | Path | None = None, *, res
     from seqgen.output_folder import claim
 
     _check_train_arguments(domain, corpus, out, resume, force, tokenizer, encoding, verbose)
+    if lexicon is not None and not isinstance(lexicon, (str, Path)):
+        raise SeqgenError(f"lexicon must be a path, got {lexicon!r}")
     domain = check_domain(domain)
     out = Path(out) if out is not None else Path("models") / domain
     split = split_settings(settings)
     if resume:
         with claim(out, resume=True, force=False) as target:
+            _check_resume_lexicon(target.path, lexicon)
             return _resume(target, split, verbose)
-    prepared = _prepare_new(domain, Path(corpus), split, tokenizer, encoding)  # before touching the disk
+    prepared = _prepare_new(domain, Path(corpus), split, tokenizer, encoding, lexicon)  # before touching the disk
     with claim(out, resume=False, force=force) as target:
         return _train_new(target, prepared, verbose)
 
@@ -134,7 +140,21 @@ class _NewRun:
     streams: dict
 
 
-def _prepare_new(domain, corpus, split, tokenizer_name, encoding) -> _NewRun:
+def _check_resume_lexicon(path: Path, lexicon: str | Path | None) -> None:
+    # a repeated --lexicon is fine; one that declares something the bundle lacks cannot apply
+    if lexicon is None:
+        return
+    wanted = tokenizer_for("tabla", lexicon=lexicon).spec().get("bols", [])
+    try:
+        kept = json.loads((path / bundles.TOKENIZER_FILE).read_text(encoding="utf-8")).get("bols", [])
+    except (OSError, ValueError, AttributeError):
+        raise SeqgenError(f"{path / bundles.TOKENIZER_FILE}: missing or damaged") from None
+    if any(record not in kept for record in wanted):
+        raise SeqgenError(f"{lexicon} declares syllables the bundle in {path} was not trained with; "
+                          "--resume keeps the bundle's lexicon")
+
+
+def _prepare_new(domain, corpus, split, tokenizer_name, encoding, lexicon=None) -> _NewRun:
     from seqgen.model import ModelConfig
     from seqgen.training import TrainConfig
 
@@ -143,7 +163,7 @@ def _prepare_new(domain, corpus, split, tokenizer_name, encoding) -> _NewRun:
     train_config = TrainConfig(**{**_pick(defaults, "training"), **split["training"]})
     # the network's own checks (sizes, memory) come before the corpus is read; vocab_size is a stand-in
     ModelConfig(vocab_size=data_config.vocab_size, **{**_pick(defaults, "model"), **split["model"]})
-    tokenizer = tokenizer_for(domain, tokenizer_name)
+    tokenizer = tokenizer_for(domain, tokenizer_name, lexicon=lexicon)
     documents = [document.tokens for document in load_documents(tokenizer, corpus, encoding)]
     parts = split_documents(len(documents), data_config.val_frac, data_config.test_frac, train_config.seed)
     train_docs = [documents[index] for index in parts.train]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from seqgen.errors import SeqgenError
+from seqgen.tokenizers.bols import Lexicon
 from seqgen.tokenizers.tabla_notation import read
 from seqgen.validator import validate
 
@@ -29,10 +30,11 @@ class CheckReport:
                 f"({len(self.problems)} problems, {self.cycles} cycles)")
 
 
-def check_text(text: str, source: str, taal: str | None = None) -> CheckReport:
-    """Check every composition with cycles in ``text``; ``taal`` overrides the headers."""
+def check_text(text: str, source: str, taal: str | None = None, lexicon: Lexicon | None = None) -> CheckReport:
+    """Check every composition with cycles in ``text``; ``taal`` overrides the headers, ``lexicon``
+    (e.g. from ``--lexicon``) adds syllables."""
     report = CheckReport()
-    for composition, reading_problems in read(text, source):
+    for composition, reading_problems in read(text, source, lexicon):
         if not composition.cycles and not reading_problems:
             continue  # a preamble of comments
         report.compositions += 1
@@ -46,7 +48,7 @@ def check_text(text: str, source: str, taal: str | None = None) -> CheckReport:
     return report
 
 
-def require_valid(text: str, source: str) -> None:
+def require_valid(text: str, source: str, lexicon: Lexicon | None = None) -> None:
     """Refuse a training file whose compositions break their taal (those naming no taal are
     not checked): a model would learn the broken rhythm.
 
@@ -54,7 +56,7 @@ def require_valid(text: str, source: str) -> None:
         SeqgenError: the first problem with file:line:col, and how many there are.
     """
     problems = []
-    for composition, reading_problems in read(text, source):
+    for composition, reading_problems in read(text, source, lexicon):
         problems += [str(problem) for problem in reading_problems]
         if composition.cycles and composition.taal and not reading_problems:
             problems += [str(problem) for problem in validate(composition)]

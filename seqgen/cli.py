@@ -220,11 +220,17 @@ def taals() -> None:
         emit(f"{taal.name:<11} {taal.matras:>6}  {vibhags:<12} {marks:<12} {taal.theka}")
 
 
+# --lexicon: a file of tabla syllables beyond the built-in ones, for every command that reads notation.
+LexiconFile = Annotated[Optional[Path], typer.Option(
+    "--lexicon", help="File of extra tabla syllables, one a line: NAME[:bass|both|closed[:KHALI]] [= SPELLING ...].")]
+
+
 @app.command()
 @user_errors
 def check(
     file: Path = typer.Argument(..., help="Tabla notation file to validate."),
     taal: Optional[str] = typer.Option(None, help="Taal for every composition (default: each one's header)."),
+    lexicon: LexiconFile = None,
     encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of FILE.", "UTF-8"),
                                             callback=check_encoding_option),
 ) -> None:
@@ -238,7 +244,8 @@ def check(
 
     if taal is not None:
         get_taal(taal)
-    report = check_text(read_text(file, encoding), str(file), taal)
+    syllables = _lexicon(lexicon)
+    report = check_text(read_text(file, encoding), str(file), taal, syllables)
     for problem in report.problems:
         emit(problem)
     typer.echo(report.summary(), err=True)
@@ -250,6 +257,7 @@ def check(
 @user_errors
 def format_(
     file: Path = typer.Argument(..., help="Tabla notation file."),
+    lexicon: LexiconFile = None,
     encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of FILE.", "UTF-8"),
                                             callback=check_encoding_option),
 ) -> None:
@@ -257,7 +265,8 @@ def format_(
     from seqgen.corpus import read_text
     from seqgen.tokenizers.tabla_notation import format_compositions, parse
 
-    emit(format_compositions(parse(read_text(file, encoding), str(file))), nl=False)
+    syllables = _lexicon(lexicon)
+    emit(format_compositions(parse(read_text(file, encoding), str(file), syllables)), nl=False)
 
 
 @app.command()
@@ -268,6 +277,7 @@ def tokenize(
     stats: bool = typer.Option(False, "--stats", help="Print vocabulary and coverage statistics instead."),
     tokenizer: Optional[str] = typer.Option(None, help="tabla, japanese or sentencepiece (default: the domain's)."),
     vocab_size: int = typer.Option(8000, help="Vocabulary size used for --stats coverage."),
+    lexicon: LexiconFile = None,
     encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of the corpus.", "UTF-8"),
                                             callback=check_encoding_option),
 ) -> None:
@@ -277,7 +287,7 @@ def tokenize(
 
     if vocab_size < 5:
         raise SeqgenError(f"--vocab-size must be at least 5, got {vocab_size}")
-    chosen = tokenizer_for(domain, tokenizer)
+    chosen = tokenizer_for(domain, tokenizer, lexicon=lexicon)
     documents = load_documents(chosen, corpus, encoding)
     if not stats:
         for document in documents:
@@ -319,6 +329,7 @@ def train(
     vocab_size: Optional[int] = setting("vocab_size", "Vocabulary size, specials included."),
     tokenizer: Optional[str] = typer.Option(None, help=with_default(
         "Tokenizer: tabla for tabla; japanese or sentencepiece for japanese.", "the domain's")),
+    lexicon: LexiconFile = None,
     val_frac: Optional[float] = setting("val_frac", "Share of documents for validation."),
     test_frac: Optional[float] = setting("test_frac", "Share of documents for a final test."),
     seed: Optional[int] = setting("seed", "Random seed."),
@@ -336,14 +347,23 @@ def train(
 
     verbose = "quiet" if quiet else ("bar" if sys.stdout.isatty() else "lines")
     generator = train_model(domain, corpus, out, resume=resume, force=force, tokenizer=tokenizer,
-                            encoding=encoding, verbose=verbose, **settings)
+                            encoding=encoding, verbose=verbose, lexicon=lexicon, **settings)
     best = generator.bundle.config.get("best") or {}
     if best:
         emit(f"validation perplexity {best['val_perplexity']:.3f} (epoch {best['epoch']})")
     emit(f"bundle: {generator.path}")
 
 
-_TRAIN_ARGUMENTS = {"domain", "corpus", "out", "tokenizer", "resume", "force", "quiet", "encoding"}
+_TRAIN_ARGUMENTS = {"domain", "corpus", "out", "tokenizer", "resume", "force", "quiet", "encoding", "lexicon"}
+
+
+def _lexicon(path: Optional[Path]):
+    """The bol lexicon with --lexicon's syllables added (None: the built-in one)."""
+    if path is None:
+        return None
+    from seqgen.tokenizers.bols import load_lexicon
+
+    return load_lexicon(path)
 
 
 @app.command()

@@ -30,8 +30,10 @@ def check_domain(domain: str) -> str:
     return key
 
 
-def tokenizer_for(domain: str, tokenizer: str | None = None, **options) -> Tokenizer:
-    """A fresh tokenizer for ``domain`` (its default, or ``tokenizer`` if the domain accepts it)."""
+def tokenizer_for(domain: str, tokenizer: str | None = None, lexicon: str | Path | None = None,
+                  **options) -> Tokenizer:
+    """A fresh tokenizer for ``domain`` (its default, or ``tokenizer`` if the domain accepts it);
+    ``lexicon`` is a tabla lexicon file of extra syllables (see ``tokenizers.bols``)."""
     domain = check_domain(domain)
     default, accepted = DOMAINS[domain]
     name = (tokenizer or default).strip().lower()
@@ -39,6 +41,12 @@ def tokenizer_for(domain: str, tokenizer: str | None = None, **options) -> Token
         raise SeqgenError(f"unknown tokenizer {name!r}; known tokenizers: {', '.join(TOKENIZER_NAMES)}")
     if name not in accepted:
         raise SeqgenError(f"tokenizer {name!r} does not fit domain {domain!r}; use one of {', '.join(accepted)}")
+    if lexicon is not None:
+        if name != "tabla":
+            raise SeqgenError(f"a lexicon file declares tabla syllables; it does not apply to the {domain} domain")
+        from seqgen.tokenizers.bols import load_lexicon
+
+        options["bols"] = [syllable.declaration() for syllable in load_lexicon(lexicon).declared()]
     return create(name, **options)
 
 
@@ -53,7 +61,7 @@ def load_documents(tokenizer: Tokenizer, corpus: str | Path, encoding: str | Non
         from seqgen.checking import require_valid
 
         for source, text in texts:
-            require_valid(text, source)
+            require_valid(text, source, getattr(tokenizer, "lexicon", None))
     tokenizer.fit([text for _, text in texts])
     documents = [doc for source, text in texts for doc in tokenizer.tokenize(text, source) if doc.tokens]
     if not documents:

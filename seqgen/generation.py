@@ -89,7 +89,7 @@ def compositions(bundle, taal: str = "teentaal", cycles: int = 4, n: int = 1, fo
     form = _form(vocab, optional_text(form, "form"))
     header = [taal_token(record.name)] if taal_token(record.name) in vocab else []
     header += [form_token(form)] if form else []
-    prime_tokens = _tabla_prime_tokens(prime, record, form)
+    prime_tokens = _tabla_prime_tokens(prime, record, form, getattr(bundle.tokenizer, "lexicon", None))
     prime_ids = encode_prime(vocab, prime_tokens, allow_unknown)
     constraint = state = None
     if constrained:
@@ -132,11 +132,12 @@ def _form(vocab, form: str | None) -> str | None:
     return form
 
 
-def _tabla_prime_tokens(prime: str | None, taal: Taal, form: str | None) -> list[str]:
-    """The prime's tokens: its bars as written, or laid into ``taal``'s vibhags when it has none."""
+def _tabla_prime_tokens(prime: str | None, taal: Taal, form: str | None, lexicon=None) -> list[str]:
+    """The prime's tokens: its bars as written, or laid into ``taal``'s vibhags when it has none;
+    read with the bundle's ``lexicon`` (the syllables it was trained with)."""
     if not prime or not prime.strip():
         return []
-    pieces = [piece for piece in parse(prime, "<prime>") if piece.cycles]
+    pieces = [piece for piece in parse(prime, "<prime>", lexicon) if piece.cycles]
     if len(pieces) != 1:
         raise SeqgenError("the prime must be one piece of tabla notation, e.g. 'Dha Dhin Dhin Dha |'")
     piece = pieces[0]

@@ -58,6 +58,7 @@ MAX_STROKES = 20
 MAX_WORD_CHARS = 200
 _NAME = re.compile(r"[A-Za-z]{1,12}")
 _MAX_CACHE = 20_000
+_SYLLABLE_SIZE = 5  # letters in a long syllable (Chaap); a longer unreadable run is narrowed down
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,11 @@ class Lexicon:
     def bass_bols(self) -> frozenset[str]:
         return frozenset(bol for bol in self.syllables if self.is_bass(bol))
 
+    def declared(self) -> list[Syllable]:
+        """The syllables this lexicon adds to (or spells differently from) the built-in one."""
+        return [syllable for name, syllable in self.syllables.items()
+                if DEFAULT_LEXICON.syllables.get(name) != syllable]
+
     # -- declarations ------------------------------------------------------------------------
 
     def declare(self, syllables: Iterable[Syllable]) -> "Lexicon":
@@ -266,7 +272,7 @@ class Lexicon:
         alone = [self.segment(chunk.lower()) for _, chunk in chunks]
         if all(part is not None for part in alone):  # the usual case: every capital hint holds
             return tuple(bol for part in alone for bol in part)
-        groups = self._group_chunks([chunk for _, chunk in chunks])
+        groups = self._group_chunks([chunk for _, chunk in chunks], [part is not None for part in alone])
         if groups is None:
             start, syllable = self._unreadable(text, chunks)
             raise UnknownBol(word, offset + start, self.suggest(syllable), syllable)
@@ -275,13 +281,14 @@ class Lexicon:
             bols += self.segment(group.lower())
         return tuple(bols)
 
-    def _group_chunks(self, chunks: list[str]) -> list[str] | None:
+    def _group_chunks(self, chunks: list[str], readable_alone: list[bool]) -> list[str] | None:
         # Capitals mark bol boundaries where the writer gave them ("DhiTra" is Dhi Tra, though
         # "dhitra" reads longest-first as Dhit Ra). A chunk that cannot be read alone ("T" in
-        # "DhiTraTiT") joins the fewest neighbours that make it readable; the rest keep their hints.
-        # best[i] = (merges, groups) for chunks[:i]; groups span at most `span` chunks.
+        # "DhiTraTiT") joins the fewest neighbours that make it readable, sparing chunks that read
+        # alone where it can ("DhiTRA" is Dhi Tra, not Dhet Ra). best[i] is the cheapest grouping of
+        # chunks[:i] as (cost, groups), cost = (readable chunks merged, merges); groups span <= `span`.
         span = self.longest + 2
-        best: list[tuple[int, list[str]] | None] = [(0, [])] + [None] * len(chunks)
+        best: list[tuple[tuple[int, int], list[str]] | None] = [((0, 0), [])] + [None] * len(chunks)
         for end in range(1, len(chunks) + 1):
             if all(entry is None for entry in best[max(0, end - span):end]):
                 return None  # no group can bridge this far: stop early on hopeless words
@@ -289,17 +296,18 @@ class Lexicon:
                 before = best[start]
                 if before is None:
                     continue
-                group = "".join(chunks[start:end])
-                merges = before[0] + end - start - 1
+                merged = sum(readable_alone[start:end]) if end - start > 1 else 0
+                cost = (before[0][0] + merged, before[0][1] + end - start - 1)
                 current = best[end]
-                if (current is None or merges < current[0]) and self.segment(group.lower()) is not None:
-                    best[end] = (merges, before[1] + [group])
+                if (current is None or cost < current[0]) and \
+                        self.segment("".join(chunks[start:end]).lower()) is not None:
+                    best[end] = (cost, before[1] + ["".join(chunks[start:end])])
         final = best[len(chunks)]
         return final[1] if final is not None else None
 
     def _unreadable(self, text: str, chunks: list[tuple[int, str]]) -> tuple[int, str]:
-        # The first chunk no reading gets past, up to the next chunk a reading could start at,
-        # then narrowed the same way inside it, character by character.
+        # The first chunk no reading gets past, up to the next chunk a reading could start at; unless
+        # that is one capitalised chunk, narrowed the same way inside it, character by character.
         names = [chunk for _, chunk in chunks]
         reached = _reachable([len(chunk) for chunk in names],
                              lambda start, end: self.segment("".join(names[start:end]).lower()) is not None,
@@ -311,6 +319,10 @@ class Lexicon:
                     len(names))
         start = chunks[first][0]
         stop = chunks[last][0] if last < len(chunks) else len(text)
+        if (last - first == 1 and names[first][:1].isupper()) or stop - start <= _SYLLABLE_SIZE:
+            # one capitalised chunk (the writer marked it as one syllable), or a run no longer than
+            # a syllable ("thak"): name it whole rather than its unreadable tail
+            return start, text[start:stop]
         lowered = text[start:stop].lower()
         inner = max(_reachable([1] * len(lowered), lambda a, b: lowered[a:b] in self.spellings, self.longest))
         if inner == len(lowered):  # readable only across more chunks than a group spans
@@ -434,8 +446,9 @@ def syllables_from_spec(records: object) -> list[Syllable]:
     return syllables
 
 
-def parse_lexicon(text: str, source: str = "<lexicon>") -> list[Syllable]:
-    """Syllables of a lexicon file: ``NAME[:CLASS[:KHALI]] [= SPELLING ...]`` a line, ``#`` comments.
+def parse_lexicon(text: str, source: str = "<lexicon>") -> list[tuple[int, Syllable]]:
+    """``(line number, syllable)`` of a lexicon file: ``NAME[:CLASS[:KHALI]] [= SPELLING ...]`` a line,
+    ``#`` starting a comment.
 
     Raises:
         LocatedError: the first bad line, with file:line:col.
@@ -451,22 +464,27 @@ def parse_lexicon(text: str, source: str = "<lexicon>") -> list[Syllable]:
         try:
             if len(items) != 1:
                 raise SeqgenError("write one syllable a line: NAME[:CLASS[:KHALI]] [= SPELLING ...]")
-            syllables.append(parse_item(items[0], tail.split()))
+            syllables.append((number, parse_item(items[0], tail.split())))
         except SeqgenError as error:
             raise LocatedError(Location(source, number, column), str(error)) from None
     return syllables
 
 
-def load_lexicon(path: str | Path, encoding: str | None = None) -> list[Syllable]:
-    """Read and check a lexicon file against the built-in lexicon (``parse_lexicon``'s format)."""
+def load_lexicon(path: str | Path, encoding: str | None = None) -> Lexicon:
+    """The built-in lexicon with a lexicon file's syllables (``parse_lexicon``'s format) added.
+
+    Raises:
+        SeqgenError: an unreadable file or a bad declaration, with file:line:col.
+    """
     from seqgen.corpus import read_text
 
-    syllables = parse_lexicon(read_text(path, encoding), str(path))
-    try:
-        declare(DEFAULT_LEXICON, syllables)
-    except SeqgenError as error:
-        raise SeqgenError(f"{path}: {error}") from None
-    return syllables
+    lexicon = DEFAULT_LEXICON
+    for number, syllable in parse_lexicon(read_text(path, encoding), str(path)):
+        try:
+            lexicon = declare(lexicon, [syllable])
+        except SeqgenError as error:
+            raise LocatedError(Location(str(path), number, 1), str(error)) from None
+    return lexicon
 
 
 DEFAULT_LEXICON = Lexicon(SYLLABLES, GROUP_SPELLINGS)

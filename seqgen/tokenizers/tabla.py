@@ -67,9 +67,7 @@ class TablaTokenizer:
 
     def _add(self, syllables: list[Syllable]) -> None:
         self.lexicon = declare(self.lexicon, syllables)
-        self.declared = [self.lexicon.syllables[name] for name in self.lexicon.syllables
-                         if name not in DEFAULT_LEXICON.syllables or
-                         self.lexicon.syllables[name] != DEFAULT_LEXICON.syllables[name]]
+        self.declared = self.lexicon.declared()
 
     @property
     def structure_tokens(self) -> tuple[str, ...]:
@@ -86,10 +84,11 @@ class TablaTokenizer:
             SeqgenError: two files declaring one syllable differently.
         """
         for text in texts:
-            for composition, _ in read(_header_lines(text)):
-                if composition.header(BOLS_KEY) is not None:
-                    self._add([composition.lexicon.syllables[name] for name in composition.lexicon.syllables
-                               if name not in self.lexicon.syllables])
+            # read on top of what is known so far, so a file that contradicts it is a problem
+            for composition, problems in read(_header_lines(text), lexicon=self.lexicon):
+                if problems:
+                    raise SeqgenError(f"the corpus declares a syllable two ways: {problems[0].message}")
+                self._add(composition.lexicon.declared())
 
     def parse(self, text: str, source: str = "<text>") -> list[Composition]:
         """Read notation with this tokenizer's lexicon (declared syllables included)."""

@@ -181,6 +181,7 @@ class _Reader:
         self.problems: list[LocatedError] = []
         self.current: Composition | None = None
         self.vibhag: list[Matra] = []
+        self.unread = False  # the vibhag held words that could not be read (reported already)
         self.cycle = Cycle()
 
     def read_line(self, line: str, number: int) -> None:
@@ -251,17 +252,18 @@ class _Reader:
             bols, pulses = self.lexicon.read_matra(word)
         except BadWord as error:
             self._problem(Location(self.source, number, column + error.offset), str(error))
+            self.unread = True
             return
         self.vibhag.append(Matra(bols, number, column, pulses))
 
     def _close_vibhag(self, closes_cycle: bool, where: Location) -> None:
-        if not self.vibhag:
+        if self.vibhag:
+            self.cycle.vibhags.append(self.vibhag)
+        elif not self.unread:  # a vibhag of unreadable words is reported already
             what = "cycle" if closes_cycle and not self.cycle.vibhags else "vibhag"
             bar = "||" if closes_cycle else "|"
             self._problem(where, f"empty {what} before {bar!r}")
-        else:
-            self.cycle.vibhags.append(self.vibhag)
-        self.vibhag = []
+        self.vibhag, self.unread = [], False
         if closes_cycle and self.cycle.vibhags:  # an empty cycle is reported above, never kept
             self.cycle.closed = True
             self._composition(where.line).cycles.append(self.cycle)
@@ -276,6 +278,7 @@ class _Reader:
             self.current.cycles.append(self.cycle)
         self.compositions.append((self.current, self.problems))
         self.current, self.vibhag, self.cycle, self.problems = None, [], Cycle(), []
+        self.unread = False
 
 
 _ITEM_WORD = re.compile(r"[^\s,]+")
