@@ -3,6 +3,8 @@ headers in a training corpus, and a trained bundle that reads primes with its de
 
 import json
 
+import pytest
+
 import seqgen.api as api
 
 from cli_helpers import assert_clean_error, invoke, run_seqgen
@@ -56,22 +58,49 @@ def test_subprocess_check_with_a_lexicon(tmp_path):
     assert "all valid" in result.stderr
 
 
-def test_a_corpus_with_declared_syllables_trains_and_its_bundle_reads_them(tmp_path):
-    lexicon, _ = _files(tmp_path)
-    corpus = tmp_path / "corpus.txt"
-    declared = ("# bols: Dhak:both:Tak\n# taal: dadra\n# form: theka\nDhak Ghin Na | thak Tu Na ||\n\n"
-                "# taal: dadra\n# form: theka\nDha Dhak,Ghin Na | Tak Tu Na ||\n\n")
-    corpus.write_text((ROOT / "corpora" / "dadra.txt").read_text() + "\n" + declared * 6)
-    assert invoke("train", "tabla", corpus, "--out", tmp_path / "plain", "--epochs", "1").exit_code == 2
-    generator = api.train("tabla", corpus, tmp_path / "model", lexicon=lexicon, verbose="quiet", epochs=1,
-                          rnn_size=16, embedding_dim=8, seq_length=16, batch_size=8, val_frac=0.1, seed=3)
-    spec = json.loads((tmp_path / "model" / "tokenizer.json").read_text())
+TINY = dict(epochs=1, rnn_size=16, embedding_dim=8, seq_length=16, batch_size=8, val_frac=0.1, seed=3)
+DECLARED = ("# bols: Dhak:both:Tak\n# taal: dadra\n# form: theka\nDhak Ghin Na | thak Tu Na ||\n\n"
+            "# taal: dadra\n# form: theka\nDha Dhak,Ghin Na | Tak Tu Na ||\n\n")
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny bundle trained on a corpus using lexicon-file and header-declared syllables."""
+    folder = tmp_path_factory.mktemp("declared")
+    lexicon, _ = _files(folder)
+    corpus = folder / "corpus.txt"
+    corpus.write_text((ROOT / "corpora" / "dadra.txt").read_text() + "\n" + DECLARED * 6)
+    generator = api.train("tabla", corpus, folder / "model", lexicon=lexicon, verbose="quiet", **TINY)
+    return folder, corpus, lexicon, generator
+
+
+def test_training_needs_the_lexicon_its_corpus_uses(trained, tmp_path):
+    _, corpus, _, _ = trained
+    result = invoke("train", "tabla", corpus, "--out", tmp_path / "plain", "--epochs", "1")
+    assert_clean_error(result, f"{corpus}:163:9: khali counterpart 'Tak' of Dhak is not a known bol")
+    assert not (tmp_path / "plain").exists()
+
+
+def test_the_bundle_keeps_declared_syllables_and_reads_primes_with_them(trained, tmp_path):
+    folder, _, _, generator = trained
+    spec = json.loads((folder / "model" / "tokenizer.json").read_text())
     assert {"name": "Tak", "class": "closed", "spellings": ["thak"]} in spec["bols"]
     assert {"name": "Dhak", "class": "both", "khali": "Tak"} in spec["bols"]  # learnt from the header
     assert {"Tak", "Ghin", "Dhak"} <= set(generator.bundle.vocab.tokens)
-    [piece] = generator.compositions(taal="dadra", cycles=1, prime="thak Ghin Na |", seed=1)
+    [piece] = api.load(folder / "model").compositions(taal="dadra", cycles=1, prime="thak Ghin Na |", seed=1)
     assert piece["cycles"][0][:3] == ["Tak", "Ghin", "Na"]
     output = tmp_path / "generated.txt"
     output.write_text(piece["text"] + "\n")
     checked = invoke("check", output)  # the text names its declared syllables itself
     assert checked.exit_code == 0, checked.output + piece["text"]
+
+
+def test_resume_accepts_the_same_lexicon_and_refuses_another(trained, tmp_path):
+    folder, corpus, lexicon, _ = trained
+    other = tmp_path / "other.txt"
+    other.write_text("Tok:closed\n")
+    result = invoke("train", "tabla", corpus, "--out", folder / "model", "--resume", "--lexicon", other)
+    assert_clean_error(result, f"{other} declares syllables the bundle", "was not trained with")
+    resumed = invoke("train", "tabla", corpus, "--out", folder / "model", "--resume", "--lexicon", lexicon,
+                     "--quiet")
+    assert resumed.exit_code == 0, resumed.output
