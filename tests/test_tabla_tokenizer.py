@@ -128,3 +128,11 @@ def test_fit_learns_syllables_the_corpus_declares():
 def test_damaged_spec_declarations_are_seqgen_errors(records):
     with pytest.raises(SeqgenError):
         from_spec({"name": "tabla", "bols": records})
+
+
+def test_a_rebuilt_header_declares_the_khali_counterparts_it_needs():
+    tokenizer = TablaTokenizer(bols=[{"name": "Tak", "class": "closed"},
+                                     {"name": "Dhak", "class": "both", "khali": "Tak"}])
+    text = tokenizer.detokenize([Document(("Dhak", "_", "Na", "_", "||"))])
+    assert text == "# bols: Tak:closed Dhak:both:Tak\nDhak Na ||\n"
+    assert parse(text)[0].lexicon.khali("Dhak") == "Tak"

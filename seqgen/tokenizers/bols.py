@@ -70,6 +70,10 @@ class Syllable:
     khali: str | None = None
     spellings: tuple[str, ...] = ()
 
+    def item(self) -> str:
+        """The ``NAME:CLASS[:KHALI]`` item that declares it in a ``# bols:`` header."""
+        return ":".join([self.name, self.kind or "closed"] + ([self.khali] if self.khali else []))
+
     def declaration(self) -> dict:
         """The JSON form a tokenizer spec stores."""
         record: dict = {"name": self.name, "class": self.kind or "closed"}
@@ -306,32 +310,23 @@ class Lexicon:
         return final[1] if final is not None else None
 
     def _unreadable(self, text: str, chunks: list[tuple[int, str]]) -> tuple[int, str]:
-        # The first chunk no reading gets past, up to the next chunk a reading could start at; unless
-        # that is one capitalised chunk, narrowed the same way inside it, character by character.
+        # Where reading stops: the first chunk no grouping gets past, up to the next chunk a reading
+        # could start at. A capitalised chunk or a run as short as a syllable ("thak") is named whole;
+        # a longer run ("dhagexyzna") is narrowed the same way, character by character ("xyz").
         names = [chunk for _, chunk in chunks]
-        reached = _reachable([len(chunk) for chunk in names],
-                             lambda start, end: self.segment("".join(names[start:end]).lower()) is not None,
-                             self.longest + 2)
-        first = max(reached)
-        last = next((index for index in range(first + 1, len(names))
-                     if any(self.segment("".join(names[index:end]).lower()) is not None
-                            for end in range(index + 1, min(len(names), index + self.longest + 2) + 1))),
-                    len(names))
+        first, last = _stuck_run(len(names), lambda a, b: self._reads("".join(names[a:b])), self.longest + 2)
         start = chunks[first][0]
         stop = chunks[last][0] if last < len(chunks) else len(text)
-        if (last - first == 1 and names[first][:1].isupper()) or stop - start <= _SYLLABLE_SIZE:
-            # one capitalised chunk (the writer marked it as one syllable), or a run no longer than
-            # a syllable ("thak"): name it whole rather than its unreadable tail
-            return start, text[start:stop]
-        lowered = text[start:stop].lower()
-        inner = max(_reachable([1] * len(lowered), lambda a, b: lowered[a:b] in self.spellings, self.longest))
-        if inner == len(lowered):  # readable only across more chunks than a group spans
-            return start, text[start:stop]
-        inner_stop = next((position for position in range(inner + 1, len(lowered))
-                           if any(lowered[position:position + length] in self.spellings
-                                  for length in range(1, self.longest + 1))),
-                          len(lowered))
-        return start + inner, text[start + inner:start + inner_stop]
+        run = text[start:stop]
+        if (last - first == 1 and run[:1].isupper()) or len(run) <= _SYLLABLE_SIZE:
+            return start, run
+        inner, inner_stop = _stuck_run(len(run), lambda a, b: run[a:b].lower() in self.spellings, self.longest)
+        if inner == len(run):  # readable only across more chunks than a group spans
+            return start, run
+        return start + inner, run[inner:inner_stop]
+
+    def _reads(self, text: str) -> bool:
+        return self.segment(text.lower()) is not None
 
     def segment(self, lowered: str) -> tuple[str, ...] | None:
         """Canonical bols of a lower-case spelling run, longest spelling first, or ``None``.
@@ -369,15 +364,20 @@ class Lexicon:
         return suggestions[:limit]
 
 
-def _reachable(sizes: list[int], readable, span: int) -> set[int]:
-    # Indices i such that units[:i] split into readable runs of at most `span` units.
+def _stuck_run(count: int, readable, span: int) -> tuple[int, int]:
+    """``(first, stop)`` over ``count`` units: ``units[:first]`` is the longest prefix that splits into
+    readable runs (``readable(a, b)``, at most ``span`` units each), and ``stop`` the next unit after
+    ``first`` where a readable run starts (``count`` when none does)."""
     reached = {0}
-    for end in range(1, len(sizes) + 1):
+    for end in range(1, count + 1):
         if end - max(reached) > span:
             break  # nothing further can be reached
         if any(start in reached and readable(start, end) for start in range(max(0, end - span), end)):
             reached.add(end)
-    return reached
+    first = max(reached)
+    stop = next((index for index in range(first + 1, count)
+                 if any(readable(index, end) for end in range(index + 1, min(count, index + span) + 1))), count)
+    return first, stop
 
 
 def _describe(syllable: Syllable) -> str:

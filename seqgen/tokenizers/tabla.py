@@ -117,19 +117,20 @@ class TablaTokenizer:
         return composition
 
     def _declared_in(self, composition: Composition) -> str:
-        used = {bol for cycle in composition.cycles for matra in cycle.matras for bol in matra.bols}
-        return " ".join(_item(syllable) for syllable in self.declared
-                        if syllable.name in used and syllable.name not in DEFAULT_LEXICON.syllables)
+        # The declared syllables it uses, with the declared khali counterparts those name; in
+        # declaration order, which puts each counterpart before the syllable naming it.
+        needed = {bol for cycle in composition.cycles for matra in cycle.matras for bol in matra.bols}
+        for syllable in reversed(self.declared):
+            if syllable.name in needed and syllable.khali:
+                needed.add(syllable.khali)
+        return " ".join(syllable.item() for syllable in self.declared
+                        if syllable.name in needed and syllable.name not in DEFAULT_LEXICON.syllables)
 
     def spec(self) -> dict[str, Any]:
         spec: dict[str, Any] = {"name": self.name}
         if self.declared:
             spec["bols"] = [syllable.declaration() for syllable in self.declared]
         return spec
-
-
-def _item(syllable: Syllable) -> str:
-    return ":".join([syllable.name, syllable.kind or "closed"] + ([syllable.khali] if syllable.khali else []))
 
 
 def _header_lines(text: str) -> str:
