@@ -378,7 +378,8 @@ class Generator:
 
     def compositions(self, taal: str = "teentaal", cycles: int = 4, n: int = 1, *, form: str | None = None,
                      khali: str | None = None, layakari: int | None = None, prime: str | None = None,
-                     allow_unknown: bool = False, constrained: bool = True, **sampling: Any) -> list[dict]:
+                     allow_unknown: bool = False, constrained: bool = True, start: int = 1, theme_cycles: int = 1,
+                     **sampling: Any) -> list[dict]:
         """Generate tabla compositions; every cycle fits the taal (the shape is enforced while sampling).
 
         Args:
@@ -387,14 +388,17 @@ class Generator:
             n: compositions to return.
             form: condition on a form (``theka``, ``kaida``, ``tihai``...); kaida/rela get the hard khali rule.
             khali: ``hard``, ``soft`` or ``off`` (default: by form).
-            layakari: bols per matra (1-4); default: any, uniform within a composition.
+            layakari: strokes per matra (1-16); default: any, uniform within a composition.
             prime: tabla notation to continue from.
             allow_unknown: read prime tokens the model lacks as ``<unk>`` (with a warning).
             constrained: False samples freely (for measuring how often the raw model keeps the taal).
+            start: the matra the piece begins on; after sam (> 1) it is a pickup and lands on sam.
+            theme_cycles: length of a kaida's or rela's theme, whose third quarter is its khali.
             **sampling: ``temperature``, ``top_k``, ``top_p``, ``greedy``, ``beam``, ``seed``.
 
         Returns:
-            Dicts with ``taal``, ``form``, ``cycles`` (lists of matras) and canonical ``text``.
+            Dicts with ``taal``, ``form``, ``start``, ``cycles`` (lists of matras; a landing on sam
+            is a last cycle of one matra) and canonical ``text``.
 
         Example:
             >>> seqgen.load("models/tabla").compositions(taal="teentaal", cycles=2, n=3, seed=7)
@@ -403,7 +407,7 @@ class Generator:
         from seqgen.sampling import SamplingConfig
 
         generated = compositions(self.bundle, taal, cycles, n, form, khali, layakari, prime, allow_unknown,
-                                 constrained, SamplingConfig.from_options(sampling))
+                                 constrained, SamplingConfig.from_options(sampling), start, theme_cycles)
         return [composition.to_dict() for composition in generated]
 
     def stanzas(self, n: int = 3, lines: int = 4, *, min_tokens: int = 3, max_tokens: int = 12,

@@ -11,28 +11,31 @@ from dataclasses import dataclass, field
 from seqgen.errors import SeqgenError
 from seqgen.tokenizers.bols import Lexicon
 from seqgen.tokenizers.tabla_notation import read
-from seqgen.validator import validate
+from seqgen.validator import errors, validate
 
 
 @dataclass
 class CheckReport:
-    """What ``check_text`` found."""
+    """What ``check_text`` found: problems (errors) and findings (warnings, e.g. the khali rule)."""
 
     compositions: int = 0
     cycles: int = 0
     invalid: int = 0
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
+        findings = f", {len(self.warnings)} warnings" if self.warnings else ""
         if not self.problems:
-            return f"{self.compositions} compositions, {self.cycles} cycles: all valid"
+            return f"{self.compositions} compositions, {self.cycles} cycles: all valid{findings}"
         return (f"{self.invalid} of {self.compositions} compositions have problems "
-                f"({len(self.problems)} problems, {self.cycles} cycles)")
+                f"({len(self.problems)} problems{findings}, {self.cycles} cycles)")
 
 
-def check_text(text: str, source: str, taal: str | None = None, lexicon: Lexicon | None = None) -> CheckReport:
+def check_text(text: str, source: str, taal: str | None = None, lexicon: Lexicon | None = None,
+               strict: bool = False) -> CheckReport:
     """Check every composition with cycles in ``text``; ``taal`` overrides the headers, ``lexicon``
-    (e.g. from ``--lexicon``) adds syllables."""
+    (e.g. from ``--lexicon``) adds syllables, and ``strict`` counts warnings as problems."""
     report = CheckReport()
     for composition, reading_problems in read(text, source, lexicon):
         if not composition.cycles and not reading_problems:
@@ -40,8 +43,9 @@ def check_text(text: str, source: str, taal: str | None = None, lexicon: Lexicon
         report.compositions += 1
         report.cycles += len(composition.cycles)
         problems = [str(problem) for problem in reading_problems]
-        if not problems:
-            problems = [str(problem) for problem in validate(composition, taal)]
+        findings = [] if problems else validate(composition, taal)
+        problems += [str(problem) for problem in findings if strict or not problem.warning]
+        report.warnings += [str(problem) for problem in findings if problem.warning and not strict]
         if problems:
             report.invalid += 1
             report.problems += problems
@@ -50,7 +54,8 @@ def check_text(text: str, source: str, taal: str | None = None, lexicon: Lexicon
 
 def require_valid(text: str, source: str, lexicon: Lexicon | None = None) -> None:
     """Refuse a training file whose compositions break their taal (those naming no taal are
-    not checked): a model would learn the broken rhythm.
+    not checked): a model would learn the broken rhythm. Warnings (a kaida's khali departures)
+    never refuse a corpus: real repertoire has them.
 
     Raises:
         SeqgenError: the first problem with file:line:col, and how many there are.
@@ -59,7 +64,7 @@ def require_valid(text: str, source: str, lexicon: Lexicon | None = None) -> Non
     for composition, reading_problems in read(text, source, lexicon):
         problems += [str(problem) for problem in reading_problems]
         if composition.cycles and composition.taal and not reading_problems:
-            problems += [str(problem) for problem in validate(composition)]
+            problems += [str(problem) for problem in errors(validate(composition))]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise SeqgenError(f"{problems[0]}{more}; `seqgen check {source}` lists them all")

@@ -233,10 +233,13 @@ def check(
     lexicon: LexiconFile = None,
     encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of FILE.", "UTF-8"),
                                             callback=check_encoding_option),
+    strict: bool = typer.Option(False, "--strict", help="Count warnings (khali-rule findings) as problems."),
 ) -> None:
-    """Validate every composition: cycles fit the taal, bars in place, the khali rule for kaida/rela.
+    """Validate every composition: cycles fit the taal (pickup starts and sam landings included),
+    bars in place; kaida/rela khali quarters that keep their bass are warnings.
 
-    Exit code 0 when all are valid, 1 when some are not (one problem per line), 2 for unusable input.
+    Exit code 0 when all are valid (warnings are printed), 1 when some are not (one problem per
+    line; warnings count with --strict), 2 for unusable input.
     """
     from seqgen.checking import check_text
     from seqgen.corpus import read_text
@@ -245,8 +248,8 @@ def check(
     if taal is not None:
         get_taal(taal)
     syllables = _lexicon(lexicon)
-    report = check_text(read_text(file, encoding), str(file), taal, syllables)
-    for problem in report.problems:
+    report = check_text(read_text(file, encoding), str(file), taal, syllables, strict)
+    for problem in report.problems + report.warnings:
         emit(problem)
     typer.echo(report.summary(), err=True)
     if report.problems:
@@ -459,7 +462,9 @@ def sample(
     n: int = typer.Option(1, "--n", help="Number of compositions."),
     form: Optional[str] = typer.Option(None, help="theka, prakar, kaida, rela, peshkar, tukda, tihai, chakradar."),
     khali: Optional[str] = typer.Option(None, help=with_default("Khali rule: hard, soft or off.", "by form")),
-    layakari: Optional[int] = typer.Option(None, help=with_default("Bols per matra, 1-4.", "any, uniform")),
+    layakari: Optional[int] = typer.Option(None, help=with_default("Strokes per matra, 1-16.", "any, uniform")),
+    start: int = typer.Option(1, help="Matra the piece begins on; after sam it is a pickup that lands on sam."),
+    theme_cycles: int = typer.Option(1, help="Cycles in a kaida's or rela's theme (its third quarter is khali)."),
     temperature: Temperature = 1.0,
     top_k: TopK = 0,
     top_p: TopP = 1.0,
@@ -484,14 +489,15 @@ def sample(
     _warnings_to_stderr()
     generator = load(_resolve_model(model, "tabla"))
     results = generator.compositions(taal=record.name, cycles=cycles, n=n, form=form, khali=khali,
-                                     layakari=layakari, prime=prime, allow_unknown=allow_unknown, **settings)
+                                     layakari=layakari, prime=prime, allow_unknown=allow_unknown, start=start,
+                                     theme_cycles=theme_cycles, **settings)
     if chosen == "json":
         emit(json.dumps(results, ensure_ascii=False, indent=2))
     elif chosen == "text":
         emit("\n".join(result["text"] for result in results), nl=True)
     else:
         title = f"{record.name} ({record.matras} matras){' - ' + form if form else ''}"
-        emit("\n".join(grid(result["cycles"], record, title) for result in results), nl=False)
+        emit("\n".join(grid(result["cycles"], record, title, result["start"]) for result in results), nl=False)
 
 
 @app.command()

@@ -14,32 +14,33 @@ NumPy, the vocabulary and the taal table only; never TensorFlow. Drawing tokens 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Hashable, Protocol
 
 import numpy as np
 
 from seqgen.errors import SeqgenError
+from seqgen.rhythm import Beat, Event, Meter, RhythmError
 from seqgen.taals import Taal
 from seqgen.tokenizers.bols import is_bass, khali as khali_of
 from seqgen.tokenizers.lyrics import LINE_END, SPACE, STANZA_END
 from seqgen.tokenizers.tabla import CYCLE_END, MATRA_END, VIBHAG_END
-from seqgen.validator import KHALI_RULE_FORMS
+from seqgen.validator import CADENTIAL_FORMS, KHALI_RULE_FORMS
 from seqgen.vocab import END, SPECIALS, Vocab
 
 State = Hashable
 KHALI_MODES = ("hard", "soft", "off")
 # Logit penalty for bass bols in a khali region under the soft rule: a factor of about 1/20.
 SOFT_KHALI_PENALTY = -3.0
-LAYAKARIS = (1, 2, 3, 4)
+# Strokes per matra the sampler may write: any count a matra can hold in solo repertoire.
+LAYAKARIS = tuple(range(1, 17))
 # The most tokens one generated piece may need. Beyond this a request is refused up front: at the
 # ~8,000 tokens/s of one stream it is already half a minute of sampling (2,380 cycles of teentaal
 # at four bols a matra, or 15,000 lyric lines).
 MAX_PIECE_TOKENS = 200_000
-# The pulse separator (sub-beats inside a matra) the tabla notation may gain: structure, not a bol.
-# The sampler never writes it yet.
-PULSE = ","
+# The pulse separator (sub-beats inside a matra): structure, not a bol.
+PULSE = Event.PULSE.value
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
 
@@ -143,28 +144,24 @@ def bol_tokens(vocab: Vocab) -> list[str]:
             if token not in structure and not (token.startswith("<") and token.endswith(">"))]
 
 
-@dataclass(frozen=True)
-class _CycleState:
-    cycles_done: int = 0
-    matra: int = 0          # matras completed in the current cycle
-    bols: int = 0           # bols written in the current matra
-    bar_pending: bool = False
-    layakari: int = 0       # bols per matra once fixed (0: not yet)
-
-
 class TaalConstraint:
-    """Exactly ``cycles`` cycles of ``taal``: matras per vibhag, ``|``/``||`` in place, bols per
-    matra from ``layakaris`` (one value for the whole composition when ``uniform``), the khali rule,
-    then ``</s>``.
+    """Exactly ``cycles`` cycles of ``taal`` as the taal automaton (``rhythm.Meter``) allows them:
+    matras per vibhag, ``|``/``||`` in place, strokes per matra from ``layakaris`` (one value for
+    the whole composition when ``uniform``), pulses, the khali rule, a pickup start and a landing
+    on sam, then ``</s>``. The validator reads compositions with the same automaton.
 
     Args:
         vocab: the model's vocabulary (tabla tokens).
         taal: the taal record.
-        cycles: cycles to generate.
-        form: the composition's form; decides the khali region and the default khali mode.
+        cycles: cycles to generate (``||`` bars; a pickup's partial first cycle counts as one).
+        form: the composition's form; decides the khali region, the default khali mode and
+            whether the piece lands on sam.
         khali: ``hard``, ``soft``, ``off`` or None for the form's default.
-        layakaris: allowed bols per matra.
-        uniform: keep the first matra's bol count for every matra.
+        layakaris: allowed strokes per matra.
+        uniform: keep the first matra's stroke count for every matra.
+        start: the 1-based matra the piece begins on (a pickup when > 1; it then lands on sam).
+        theme_cycles: a kaida's or rela's theme length, whose third quarter is the khali region.
+        bass: which bols let the bayan ring (default: the built-in lexicon's; a bundle passes its own).
 
     Raises:
         SeqgenError: bad values, a vocabulary without the bar tokens, or more cycles than
@@ -172,105 +169,110 @@ class TaalConstraint:
     """
 
     def __init__(self, vocab: Vocab, taal: Taal, cycles: int, form: str | None = None, khali: str | None = None,
-                 layakaris: tuple[int, ...] = LAYAKARIS, uniform: bool = True):
+                 layakaris: tuple[int, ...] = LAYAKARIS, uniform: bool = True, start: int = 1,
+                 theme_cycles: int = 1, bass=is_bass):
         if cycles < 1:
             raise SeqgenError(f"cycles must be at least 1, got {cycles}")
         if not layakaris or any(value not in LAYAKARIS for value in layakaris):
-            raise SeqgenError(f"layakari must be one of {', '.join(map(str, LAYAKARIS))} (bols per matra), "
+            raise SeqgenError(f"layakari must be from {LAYAKARIS[0]} to {LAYAKARIS[-1]} strokes per matra, "
                               f"got {', '.join(map(str, layakaris)) or 'none'}")
         khali = khali or default_khali_mode(form)
         if khali not in KHALI_MODES:
             raise SeqgenError(f"unknown khali mode {khali!r}; use one of {', '.join(KHALI_MODES)}")
         self.vocab, self.taal, self.cycles, self.form = vocab, taal, cycles, form
         self.layakaris, self.uniform, self.khali = tuple(sorted(layakaris)), uniform, khali
+        self.meter = Meter(taal, start=start, cycles=cycles, landing=lands_on_sam(form, start),
+                           strokes=self.layakaris, uniform=uniform, khali=khali,
+                           theme_matras=theme_cycles * taal.matras if form in KHALI_RULE_FORMS else None)
+        self._require(MATRA_END, VIBHAG_END, CYCLE_END, END)
         self.longest = self._longest(cycles)
         _check_size(self.longest, f"{_plural(cycles, 'cycle')} of {taal.name}",
                     f"at most {MAX_PIECE_TOKENS // self._longest(1):,} cycles of {taal.name} "
                     f"at {_plural(max(self.layakaris), 'bol')} a matra")
-        self.khali_matras = self._khali_region(form)
-        self._require(MATRA_END, VIBHAG_END, CYCLE_END, END)
         self.matra_end, self.vibhag_end = vocab.id(MATRA_END), vocab.id(VIBHAG_END)
         self.cycle_end, self.end, self.unk = vocab.id(CYCLE_END), vocab.id(END), vocab.unk_id
+        self.pulse = vocab.id(PULSE) if PULSE in vocab else -1
         bols = bol_tokens(vocab)
         self.bol_ids = np.array(vocab.encode(bols), dtype=np.int64)
-        self.bass_ids = np.array(vocab.encode([bol for bol in bols if is_bass(bol)]), dtype=np.int64)
-        self.vibhag_ends = {sum(taal.vibhags[:index + 1]) for index in range(len(taal.vibhags))}
+        self.bass_ids = np.array(vocab.encode([bol for bol in bols if bass(bol)]), dtype=np.int64)
+        self._events = {self.matra_end: Event.MATRA, self.vibhag_end: Event.VIBHAG,
+                        self.cycle_end: Event.CYCLE, self.end: Event.END, self.pulse: Event.PULSE}
         self._bias_of_key = lru_cache(maxsize=None)(self._bias)
 
     def _longest(self, cycles: int) -> int:
-        # every matra: its bols and '_'; every vibhag: its bar
-        per_cycle = self.taal.matras * (max(self.layakaris) + 1) + len(self.taal.vibhags)
-        return cycles * per_cycle
+        # every matra: its strokes, the pulse marks between them and '_'; every vibhag: its bar;
+        # and the landing matra on sam
+        most = max(self.layakaris)
+        per_matra = most + (most - 1 if PULSE in self.vocab else 0) + 1
+        landing = per_matra if self.meter.landing else 0
+        return cycles * (self.taal.matras * per_matra + len(self.taal.vibhags)) + landing
 
     def _require(self, *tokens: str) -> None:
         missing = [token for token in tokens if token not in self.vocab]
         if missing:
             raise SeqgenError(f"this model's vocabulary lacks {', '.join(missing)}: it is not a tabla model")
 
-    def _khali_region(self, form: str | None) -> frozenset[int]:
-        """0-based matras of a cycle where the bass is closed: the theme's khali quarter for
-        kaida/rela (one-cycle theme), the taal's khali vibhags otherwise."""
-        if self.khali == "off":
-            return frozenset()
-        matras = self.taal.matras
-        if form in KHALI_RULE_FORMS:
-            return frozenset(range(2 * matras // 4, 3 * matras // 4))
-        starts = [start - 1 for start in self.taal.vibhag_starts]
-        return frozenset(
-            matra for index, (start, size) in enumerate(zip(starts, self.taal.vibhags))
-            if self.taal.marks[index] == "0" for matra in range(start, start + size)
-        )
+    def event(self, token: int) -> Event:
+        """The rhythm event a token id stands for (any other token is a stroke)."""
+        return self._events.get(token, Event.STROKE)
 
     def start(self) -> State:
-        return _CycleState()
+        return Beat()
 
-    def advance(self, state: _CycleState, token: int) -> _CycleState:
-        if token == self.matra_end:
-            layakari = state.layakari or (state.bols if self.uniform else 0)
-            matra = state.matra + 1
-            return _CycleState(state.cycles_done, matra, 0, matra in self.vibhag_ends, layakari)
-        if token in (self.vibhag_end, self.cycle_end):
-            if state.matra == self.taal.matras:
-                return _CycleState(state.cycles_done + 1, 0, 0, False, state.layakari)
-            return _CycleState(state.cycles_done, state.matra, 0, False, state.layakari)
-        if token == self.end:
-            return state
-        return _CycleState(state.cycles_done, state.matra, state.bols + 1, False, state.layakari)
+    def advance(self, state: Beat, token: int) -> Beat:
+        # unchecked: the bias has already allowed the token (read_prefix checks a user's prime)
+        try:
+            return self.meter.advance(state, self.event(token))
+        except RhythmError:
+            return state  # only reachable by state_after on ids that break the rules
 
-    def key(self, state: _CycleState) -> Hashable:
-        """What the bias depends on: the place in the cycle, not how many cycles came before."""
-        return state.cycles_done == self.cycles, state.matra, state.bols, state.bar_pending, state.layakari
+    def key(self, state: Beat) -> Hashable:
+        """What the bias depends on: the place in the cycle (and theme), not how many cycles came before."""
+        meter = self.meter
+        return (meter.allowed(state), state.layakari, meter.is_khali(state))
 
-    def bias(self, state: _CycleState) -> np.ndarray:
+    def bias(self, state: Beat) -> np.ndarray:
         return self._bias_of_key(self.key(state))
 
     def _bias(self, key: Hashable) -> np.ndarray:
-        done, matra, bols, bar_pending, layakari = key
+        allowed, _, in_khali = key
         bias = np.full(len(self.vocab), -np.inf)
-        if bar_pending:
-            bias[self.cycle_end if matra == self.taal.matras else self.vibhag_end] = 0.0
-        elif done:
-            bias[self.end] = 0.0
-        else:
-            counts = (layakari,) if layakari else self.layakaris
-            if bols < max(counts):
-                self._allow_bols(bias, matra)
-            if bols in counts:
-                bias[self.matra_end] = 0.0
+        for event, token in ((Event.MATRA, self.matra_end), (Event.VIBHAG, self.vibhag_end),
+                             (Event.CYCLE, self.cycle_end), (Event.END, self.end), (Event.PULSE, self.pulse)):
+            if event in allowed and token >= 0:
+                bias[token] = 0.0
+        if Event.STROKE in allowed:
+            bias[self.bol_ids] = 0.0
+            if in_khali and len(self.bass_ids):
+                bias[self.bass_ids] = -np.inf if self.khali == "hard" else SOFT_KHALI_PENALTY
         return bias
-
-    def _allow_bols(self, bias: np.ndarray, matra: int) -> None:
-        bias[self.bol_ids] = 0.0
-        if matra in self.khali_matras and len(self.bass_ids):
-            bias[self.bass_ids] = -np.inf if self.khali == "hard" else SOFT_KHALI_PENALTY
 
     def read_prefix(self, ids: list[int]) -> State:
         """The state after a prime, refusing (``PrimeError``) the first token that breaks the taal,
         the layakari, the khali rule or the number of cycles, in a tabla player's words."""
-        def explain(state: _CycleState, index: int) -> str:
-            return _TaalPrime(self, ids).explain(state, index)  # built only when a token is refused
+        def explain(state: Beat, index: int) -> str:
+            return _TaalPrime(self, ids).explain(_BeatView(self.meter, state), index)  # only on a refusal
 
         return _walk(self, ids, self.bol_ids, self.unk, explain)
+
+
+def lands_on_sam(form: str | None, start: int = 1) -> bool:
+    """Cadential forms, and any piece that starts after sam, end with a stroke on sam."""
+    return form in CADENTIAL_FORMS or start > 1
+
+
+class _BeatView:
+    """A beat in the terms the prime messages use: cycles done, matras done in the current cycle
+    (counted from sam), strokes in the current matra, whether a bar is due, the fixed layakari."""
+
+    def __init__(self, meter: Meter, beat: Beat):
+        position = meter.start - 1 + beat.done
+        self.cycles_done = beat.cycle_bars
+        self.matra = position - beat.cycle_bars * meter.taal.matras
+        self.bols = beat.strokes
+        self.bar_pending = beat.bar_due is not None
+        self.layakari = beat.layakari
+        self.beat, self.meter = beat, meter
 
 
 class _TaalPrime:
@@ -280,7 +282,7 @@ class _TaalPrime:
         self.c, self.taal = constraint, constraint.taal
         self.tokens = constraint.vocab.decode(ids)
 
-    def explain(self, state: _CycleState, index: int) -> str:
+    def explain(self, state: _BeatView, index: int) -> str:
         token, cycle = self.tokens[index], state.cycles_done + 1
         if state.cycles_done == self.c.cycles:
             return self._too_many_cycles(index)
@@ -291,13 +293,12 @@ class _TaalPrime:
         if token == MATRA_END or state.bols >= max(self._counts(state)):
             return self._layakari(state, index, cycle)
         if token == PULSE:
-            return (f"the prime splits matra {state.matra + 1} of cycle {cycle} into pulses with ','; "
-                    "seqgen does not generate pulses yet: write the matra's bols joined")
+            return f"the prime's ',' at matra {state.matra + 1} of cycle {cycle} opens an empty pulse"
         if token not in bol_tokens(self.c.vocab):
             return f"the prime's {token!r} is not a bol (at matra {state.matra + 1} of cycle {cycle})"
         return self._khali(state, index, cycle)
 
-    def _counts(self, state: _CycleState) -> tuple[int, ...]:
+    def _counts(self, state: _BeatView) -> tuple[int, ...]:
         return (state.layakari,) if state.layakari else self.c.layakaris
 
     def _too_many_cycles(self, index: int) -> str:
@@ -315,7 +316,7 @@ class _TaalPrime:
             return f"before its first {bar!r}"
         return f"in vibhag {vibhag + 1} of cycle {cycle}"
 
-    def _misplaced_bar(self, state: _CycleState, token: str, cycle: int) -> str:
+    def _misplaced_bar(self, state: _BeatView, token: str, cycle: int) -> str:
         if state.bar_pending:  # the right place for a bar, the wrong bar
             if token == VIBHAG_END:
                 return (f"the prime closes cycle {cycle} with '|' after its {self.taal.matras} matras; "
@@ -327,7 +328,7 @@ class _TaalPrime:
         return (f"the prime has {_plural(written, 'matra')} {self._where(vibhag, cycle, token)}; "
                 f"{self.taal.name}'s {_ordinal(vibhag + 1)} vibhag has {self.taal.vibhags[vibhag]}")
 
-    def _vibhag_too_long(self, state: _CycleState, index: int, cycle: int) -> str:
+    def _vibhag_too_long(self, state: _BeatView, index: int, cycle: int) -> str:
         vibhag = self._vibhag(state.matra - 1)
         more, bar, open_matra = 0, None, False
         for token in self.tokens[index:]:  # the prime's matras up to the bar that closes this vibhag
@@ -353,7 +354,7 @@ class _TaalPrime:
             end += 1
         return self.tokens[begin:end]
 
-    def _layakari(self, state: _CycleState, index: int, cycle: int) -> str:
+    def _layakari(self, state: _BeatView, index: int, cycle: int) -> str:
         bols = self._matra_bols(index)
         matra = (f"the prime's matra {state.matra + 1} of cycle {cycle} ({''.join(bols)}) "
                  f"has {_plural(len(bols), 'bol')}")
@@ -365,12 +366,13 @@ class _TaalPrime:
             return f"{matra}; layakari {wanted} means {_plural(wanted, 'bol')} in every matra"
         return f"{matra}; seqgen writes {self.c.layakaris[0]} to {self.c.layakaris[-1]} bols per matra"
 
-    def _khali(self, state: _CycleState, index: int, cycle: int) -> str:
+    def _khali(self, state: _BeatView, index: int, cycle: int) -> str:
         bol, matra = self.tokens[index], state.matra
+        meter, beat = self.c.meter, state.beat
         low = high = matra
-        while low - 1 in self.c.khali_matras:
+        while low > 0 and meter.is_khali(replace(beat, done=beat.done - (matra - low + 1))):
             low -= 1
-        while high + 1 in self.c.khali_matras:
+        while high + 1 < self.taal.matras and meter.is_khali(replace(beat, done=beat.done + (high - matra + 1))):
             high += 1
         region = (f"the {self.c.form}'s khali quarter" if self.c.form in KHALI_RULE_FORMS
                   else f"{self.taal.name}'s khali vibhag")

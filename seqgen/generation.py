@@ -20,8 +20,12 @@ from seqgen.sampling import Sampler, SamplingConfig, flag, optional_text, whole_
 from seqgen.taals import Taal, get_taal
 from seqgen.tokenizers import Document
 from seqgen.tokenizers.lyrics import LINE_END, STANZA_END, normalize, split_songs
-from seqgen.tokenizers.tabla import CYCLE_END, MATRA_END, VIBHAG_END, composition_tokens, form_token, taal_token
-from seqgen.tokenizers.tabla_notation import Composition, parse
+from seqgen.rhythm import Beat, Meter
+from seqgen.tokenizers.bols import is_bass
+from seqgen.tokenizers.tabla import (CYCLE_END, VIBHAG_END, composition_tokens, form_token, matra_tokens,
+                                     start_token, taal_token)
+from seqgen.tokenizers.tabla_notation import Composition, Matra, parse
+from seqgen.validator import KHALI_RULE_FORMS
 from seqgen.vocab import PAD, UNK
 
 
@@ -31,15 +35,17 @@ class PrimeWarning(UserWarning):
 
 @dataclass(frozen=True)
 class GeneratedComposition:
-    """One composition: its taal and form, its cycles as lists of matras, canonical text."""
+    """One composition: its taal and form, the matra it starts on, its cycles as lists of matras
+    (a landing on sam is a last cycle of one matra), canonical text."""
 
     taal: str
     form: str | None
     cycles: list[list[str]]
     text: str
+    start: int = 1
 
     def to_dict(self) -> dict:
-        return {"taal": self.taal, "form": self.form, "cycles": self.cycles, "text": self.text}
+        return {"taal": self.taal, "form": self.form, "start": self.start, "cycles": self.cycles, "text": self.text}
 
 
 def _sampler(bundle) -> Sampler:
@@ -67,11 +73,14 @@ def encode_prime(vocab, tokens: list[str], allow_unknown: bool) -> list[int]:
 def compositions(bundle, taal: str = "teentaal", cycles: int = 4, n: int = 1, form: str | None = None,
                  khali: str | None = None, layakari: int | None = None, prime: str | None = None,
                  allow_unknown: bool = False, constrained: bool = True,
-                 sampling: SamplingConfig = SamplingConfig()) -> list[GeneratedComposition]:
+                 sampling: SamplingConfig = SamplingConfig(), start: int = 1,
+                 theme_cycles: int = 1) -> list[GeneratedComposition]:
     """``n`` compositions of ``cycles`` cycles of ``taal`` (every one valid when ``constrained``).
 
     The prime's cycles count toward ``cycles``; a prime that breaks the taal, the form's khali
-    rule or the layakari is refused, naming its first misplaced bol or bar.
+    rule or the layakari is refused, naming its first misplaced bol or bar. A piece that starts
+    after sam (``start`` > 1) or has a cadential form ends with one stroke on sam; a kaida's or
+    rela's khali quarter is the third quarter of a theme of ``theme_cycles`` cycles.
 
     Raises:
         SeqgenError: a wrong argument type or value, an unknown taal or form, a prime that
@@ -85,19 +94,35 @@ def compositions(bundle, taal: str = "teentaal", cycles: int = 4, n: int = 1, fo
     khali = optional_text(khali, "khali")
     prime, allow_unknown = optional_text(prime, "prime"), flag(allow_unknown, "allow_unknown")
     constrained, sampling = flag(constrained, "constrained"), _sampling(sampling)
+    start = whole_number(start, "start matra", minimum=1)
+    if start > record.matras:
+        raise SeqgenError(f"start matra must be between 1 and {record.matras} in {record.name}, got {start}")
+    theme_cycles = whole_number(theme_cycles, "theme cycles", minimum=1)
     vocab = bundle.vocab
+    lexicon = getattr(bundle.tokenizer, "lexicon", None)
     form = _form(vocab, optional_text(form, "form"))
-    header = [taal_token(record.name)] if taal_token(record.name) in vocab else []
-    header += [form_token(form)] if form else []
-    prime_tokens = _tabla_prime_tokens(prime, record, form, getattr(bundle.tokenizer, "lexicon", None))
+    header = [token for token in (taal_token(record.name), form and form_token(form),
+                                  start > 1 and start_token(start)) if token and token in vocab]
+    prime_tokens = _tabla_prime_tokens(prime, record, form, lexicon, start)
     prime_ids = encode_prime(vocab, prime_tokens, allow_unknown)
     constraint = state = None
     if constrained:
-        constraint = TaalConstraint(vocab, record, cycles, form, khali, layakaris)
+        constraint = TaalConstraint(vocab, record, cycles, form, khali, layakaris, start=start,
+                                    theme_cycles=theme_cycles, bass=lexicon.is_bass if lexicon else is_bass)
         state = constraint.read_prefix(prime_ids)
     generated = _sampler(bundle).generate([vocab.start_id, *vocab.encode(header), *prime_ids], n, sampling,
                                           constraint, state)
-    return [_composition(bundle, record.name, form, header + prime_tokens + vocab.decode(ids)) for ids in generated]
+    headers = _generated_headers(form, start, theme_cycles)
+    return [_composition(bundle, record.name, form, header + prime_tokens + vocab.decode(ids), headers, start)
+            for ids in generated]
+
+
+def _generated_headers(form: str | None, start: int, theme_cycles: int) -> list[tuple[str, str]]:
+    """Headers that let the validator read a generated piece exactly as the sampler built it."""
+    headers = [("start", str(start))] if start > 1 else []
+    if form in KHALI_RULE_FORMS:
+        headers.append(("theme-cycles", str(theme_cycles)))
+    return headers
 
 
 def _text(value, what: str) -> str:
@@ -112,7 +137,7 @@ def _layakaris(layakari) -> tuple[int, ...]:
         return LAYAKARIS
     value = whole_number(layakari, "layakari")
     if value not in LAYAKARIS:
-        raise SeqgenError(f"layakari must be one of {', '.join(map(str, LAYAKARIS))} (bols per matra), got {value}")
+        raise SeqgenError(f"layakari must be from {LAYAKARIS[0]} to {LAYAKARIS[-1]} strokes per matra, got {value}")
     return (value,)
 
 
@@ -132,7 +157,7 @@ def _form(vocab, form: str | None) -> str | None:
     return form
 
 
-def _tabla_prime_tokens(prime: str | None, taal: Taal, form: str | None, lexicon=None) -> list[str]:
+def _tabla_prime_tokens(prime: str | None, taal: Taal, form: str | None, lexicon=None, start: int = 1) -> list[str]:
     """The prime's tokens: its bars as written, or laid into ``taal``'s vibhags when it has none;
     read with the bundle's ``lexicon`` (the syllables it was trained with)."""
     if not prime or not prime.strip():
@@ -144,7 +169,7 @@ def _tabla_prime_tokens(prime: str | None, taal: Taal, form: str | None, lexicon
     _check_prime_headers(piece, taal, form)
     bols_lines = [line for line in prime.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if not any("|" in line for line in bols_lines):
-        return _lay_into_vibhags([matra.bols for matra in piece.cycles[0].matras], taal)
+        return _lay_into_vibhags([matra for cycle in piece.cycles for matra in cycle.matras], taal, start)
     tokens = [token for token in composition_tokens(piece) if not token.startswith("<")]
     last = bols_lines[-1].rstrip()
     if last.endswith("|") and not last.endswith("||"):
@@ -159,22 +184,26 @@ def _check_prime_headers(piece: Composition, taal: Taal, form: str | None) -> No
         raise SeqgenError(f"the prime says '# form: {piece.form}', but {form} was asked for")
 
 
-def _lay_into_vibhags(matras: list[tuple[str, ...]], taal: Taal) -> list[str]:
-    """Tokens of matras written without bars, with ``|`` and ``||`` where ``taal`` has them."""
-    vibhag_ends = {sum(taal.vibhags[:index + 1]) for index in range(len(taal.vibhags))}
+def _lay_into_vibhags(matras: list[Matra], taal: Taal, start: int = 1) -> list[str]:
+    """Tokens of matras written without bars, with ``|`` and ``||`` where the taal automaton puts
+    them for a piece starting on matra ``start``."""
+    meter = Meter(taal, start=start)
     tokens: list[str] = []
-    for index, bols in enumerate(matras):
-        tokens += [*bols, MATRA_END]
-        position = index % taal.matras + 1
-        if position in vibhag_ends:
+    for done, matra in enumerate(matras, start=1):
+        tokens += matra_tokens(matra)
+        position = meter.matra_of(Beat(done=done)) or taal.matras  # 1-based matra just ended
+        if position in meter.vibhag_ends:
             tokens.append(CYCLE_END if position == taal.matras else VIBHAG_END)
     return tokens
 
 
-def _composition(bundle, taal: str, form: str | None, tokens: list[str]) -> GeneratedComposition:
+def _composition(bundle, taal: str, form: str | None, tokens: list[str], headers: list[tuple[str, str]],
+                 start: int) -> GeneratedComposition:
     composition = bundle.tokenizer.composition(Document(tuple(tokens)))
+    known = {key for key, _ in composition.headers}
+    composition.headers += [header for header in headers if header[0] not in known]
     cycles = [[matra.text for matra in cycle.matras] for cycle in composition.cycles]
-    return GeneratedComposition(taal, form, cycles, composition.text())
+    return GeneratedComposition(taal, form, cycles, composition.text(), start)
 
 
 def stanzas(bundle, count: int = 3, lines: int = 4, min_tokens: int = 3, max_tokens: int = 12,

@@ -271,6 +271,8 @@ def _claim(out: Path, resume: bool, force: bool) -> Claim:
         raise OutputError("--resume and --force contradict each other: pick one")
     has_bundle = holds_bundle(out)
     if resume:
+        if not has_bundle and (out / bundles.CONFIG_FILE).is_file():
+            bundles.read_config(out)  # a damaged bundle: say what is wrong with it, not "no bundle"
         if not has_bundle:
             raise OutputError(f"{out}: nothing to resume (no bundle there)")
         owned_files(out)  # refuses a folder with bundle files seqgen did not write

@@ -21,12 +21,13 @@ from fakes import RandomLogitsModel
 
 tabla = create("tabla")
 TABLA_VOCAB = Vocab.build([], keep=tabla.structure_tokens)
+NO_PULSE_VOCAB = Vocab.build([], keep=tuple(token for token in tabla.structure_tokens if token != ","))
 LYRIC_WORDS = ["春", "夏", "君", "を", "待つ", "夜", "が", "来る"]
 LYRIC_VOCAB = Vocab.build([LYRIC_WORDS], keep=create("japanese").structure_tokens)
 
 
 def sample_tabla(taal, cycles, form=None, khali=None, seed=0, n=3, layakaris=(1, 2, 3, 4), beam=0, vocab=TABLA_VOCAB):
-    return [tabla.composition(Document(tuple(tokens)))
+    return [generated(tokens, form)
             for tokens in sample_tabla_tokens(taal, cycles, form, khali, seed, n, layakaris, beam, vocab)]
 
 
@@ -40,13 +41,27 @@ def sample_tabla_tokens(taal, cycles, form=None, khali=None, seed=0, n=3, layaka
     return [header + vocab.decode(ids) for ids in results]
 
 
+def generated(tokens, form=None):
+    """A sampled piece as generation hands it out: kaida and rela name their theme length."""
+    composition = tabla.composition(Document(tuple(tokens)))
+    if form in ("kaida", "rela"):
+        composition.headers.append(("theme-cycles", "1"))
+    return composition
+
+
 @settings(max_examples=60, deadline=None)
 @given(taal=st.sampled_from(sorted(TAALS)), cycles=st.integers(1, 4), seed=st.integers(0, 10_000),
        form=st.sampled_from([None, "theka", "kaida", "rela", "tihai"]))
 def test_random_logits_always_give_valid_compositions(taal, cycles, seed, form):
     for composition in sample_tabla(taal, cycles, form, seed=seed):
         assert validate(composition) == []
-        assert len(composition.cycles) == cycles
+        closed = [cycle for cycle in composition.cycles if cycle.closed]
+        assert len(closed) == cycles
+        if form == "tihai":  # a cadential form ends with its stroke on sam, after the last '||'
+            [landing] = composition.cycles[cycles:]
+            assert len(landing.matras) == 1
+        else:
+            assert composition.cycles == closed
         counts = {len(matra.bols) for cycle in composition.cycles for matra in cycle.matras}
         assert len(counts) == 1  # uniform layakari
 
@@ -134,9 +149,20 @@ def test_beam_search_finishes_a_piece_longer_than_4000_tokens():
 
 @pytest.mark.parametrize("taal, cycles, layakari", [("teentaal", 3, 4), ("rupak", 2, 1), ("dhamar", 1, 3)])
 def test_longest_is_the_exact_length_of_the_fullest_piece(taal, cycles, layakari):
-    constraint = TaalConstraint(TABLA_VOCAB, get_taal(taal), cycles, layakaris=(layakari,))
-    [tokens] = sample_tabla_tokens(taal, cycles, seed=2, n=1, constraint=constraint)
+    # without a pulse token every matra of a fixed layakari is as full as it can be
+    constraint = TaalConstraint(NO_PULSE_VOCAB, get_taal(taal), cycles, layakaris=(layakari,))
+    [tokens] = sample_tabla_tokens(taal, cycles, seed=2, n=1, constraint=constraint, vocab=NO_PULSE_VOCAB)
     assert len(tokens) - 1 == constraint.longest  # the taal header token is the prime's, not generated
+    with_pulses = TaalConstraint(TABLA_VOCAB, get_taal(taal), cycles, layakaris=(layakari,))
+    assert with_pulses.longest == constraint.longest + cycles * get_taal(taal).matras * (layakari - 1)
+
+
+def test_a_landing_piece_has_room_for_its_stroke_on_sam():
+    plain = TaalConstraint(NO_PULSE_VOCAB, get_taal("teentaal"), 2, layakaris=(2,))
+    tihai = TaalConstraint(NO_PULSE_VOCAB, get_taal("teentaal"), 2, "tihai", layakaris=(2,))
+    assert tihai.longest == plain.longest + 3
+    [tokens] = sample_tabla_tokens("teentaal", 2, "tihai", seed=4, n=1, constraint=tihai, vocab=NO_PULSE_VOCAB)
+    assert len(tokens) - 2 == tihai.longest  # taal and form header tokens are the prime's
 
 
 def test_longest_stanza_song_is_exact():
@@ -152,7 +178,7 @@ def test_requests_too_long_to_generate_are_refused_up_front():
     with pytest.raises(SeqgenError, match=r"3,000 cycles|3000 cycles") as error:
         TaalConstraint(TABLA_VOCAB, get_taal("teentaal"), 3000)
     message = str(error.value)
-    assert f"at most {MAX_PIECE_TOKENS:,}" in message and "at most 2,380 cycles of teentaal" in message
+    assert f"at most {MAX_PIECE_TOKENS:,}" in message and "at most 387 cycles of teentaal at 16 bols" in message
     # at one bol a matra the same number of cycles fits
     assert TaalConstraint(TABLA_VOCAB, get_taal("teentaal"), 3000, layakaris=(1,)).longest <= MAX_PIECE_TOKENS
     with pytest.raises(SeqgenError, match="3 stanzas of 20000 lines"):
@@ -236,7 +262,7 @@ def test_a_prime_that_keeps_the_shape_gives_the_state_to_continue_from():
     constraint = TaalConstraint(TABLA_VOCAB, get_taal("dadra"), 1, "kaida")
     prime = TABLA_VOCAB.encode(matras("Dha", "Dha", "Dha", "|", "Ta", "Ta").split())
     state = constraint.read_prefix(prime)
-    assert state.matra == 5 and state.cycles_done == 0
+    assert state.done == 5 and state.cycle_bars == 0
     full = TABLA_VOCAB.encode(matras("Dha", "Dha", "Dha", "|", "Ta", "Ta", "Dha", "||").split())
     assert np.flatnonzero(np.isfinite(constraint.bias(constraint.read_prefix(full)))).tolist() == [TABLA_VOCAB.end_id]
 
@@ -245,10 +271,10 @@ def test_an_unknown_prime_word_passes_where_a_bol_may_stand():
     constraint = TaalConstraint(TABLA_VOCAB, get_taal("dadra"), 1)
     unk, bar = TABLA_VOCAB.unk_id, TABLA_VOCAB.id("|")
     underscore = TABLA_VOCAB.id("_")
-    assert constraint.read_prefix([unk, underscore]).matra == 1
+    assert constraint.read_prefix([unk, underscore]).done == 1
     with pytest.raises(PrimeError):
         constraint.read_prefix([unk, underscore] * 3 + [unk])  # a bol where the '|' belongs
-    assert constraint.read_prefix([unk, underscore] * 3 + [bar]).matra == 3
+    assert constraint.read_prefix([unk, underscore] * 3 + [bar]).done == 3
 
 
 def read_lyric_prime(words, stanzas=2, lines=2, min_tokens=1, max_tokens=4):

@@ -20,7 +20,7 @@ from seqgen.errors import SeqgenError
 from seqgen.tokenizers.base import Document
 from seqgen.tokenizers.bols import (DEFAULT_LEXICON, PULSE_SEPARATOR, Lexicon, Syllable, declare,
                                     syllables_from_spec)
-from seqgen.tokenizers.tabla_notation import (BOLS_KEY, Composition, Cycle, Matra, format_compositions,
+from seqgen.tokenizers.tabla_notation import (BOLS_KEY, CycleCollector, Composition, Cycle, Matra, format_compositions,
                                               parse, read)
 
 MATRA_END = "_"
@@ -36,6 +36,15 @@ KNOWN_FORMS = (
 
 def taal_token(name: str) -> str:
     return f"<taal:{name}>"
+
+
+def start_token(matra: int) -> str:
+    """The token that says a composition begins on ``matra`` (only written for a pickup, > 1)."""
+    return f"<start:{matra}>"
+
+
+# Headers the token stream carries as ``<key:value>`` tokens, in this order.
+HEADER_TOKEN_KEYS = ("taal", "form", "start")
 
 
 def form_token(name: str) -> str:
@@ -147,6 +156,9 @@ def composition_tokens(composition: Composition) -> list[str]:
         tokens.append(taal_token(composition.taal))
     if composition.form:
         tokens.append(form_token(composition.form))
+    start = (composition.header("start") or "").strip()
+    if start.isdigit() and int(start) > 1:
+        tokens.append(start_token(int(start)))  # the model must know the piece starts after sam
     for cycle in composition.cycles:
         tokens += _cycle_tokens(cycle)
     return tokens
@@ -177,56 +189,34 @@ def _cycle_tokens(cycle: Cycle) -> list[str]:
 
 def tokens_to_composition(tokens: tuple[str, ...] | list[str]) -> Composition:
     """Inverse of ``composition_tokens``; lenient about a missing final ``_`` or bar and empty pulses."""
-    builder = _Builder()
+    composition, collector = Composition(), CycleCollector()
+    bols: list[str] = []
+    pulses: list[tuple[str, ...]] = []
+
+    def end_pulse() -> None:
+        if bols:
+            pulses.append(tuple(bols))
+            bols.clear()
+
+    def end_matra() -> None:
+        end_pulse()
+        if pulses:
+            collector.add(Matra.of_pulses(pulses))
+            pulses.clear()
+
     for token in tokens:
-        if (taal := header_token_value(token, "taal")) is not None:
-            builder.composition.headers.append(("taal", taal))
-        elif (form := header_token_value(token, "form")) is not None:
-            builder.composition.headers.append(("form", form))
+        header = next(((key, value) for key in HEADER_TOKEN_KEYS
+                       if (value := header_token_value(token, key)) is not None), None)
+        if header is not None:
+            composition.headers.append(header)
         elif token == PULSE_END:
-            builder.end_pulse()
+            end_pulse()
         elif token in BAR_TOKENS:
-            builder.end_matra()
+            end_matra()
             if token != MATRA_END:
-                builder.end_vibhag()
-            if token == CYCLE_END:
-                builder.end_cycle(closed=True)
+                collector.bar(closes_cycle=token == CYCLE_END)
         else:
-            builder.bols.append(token)
-    builder.end_matra()
-    builder.end_vibhag()
-    builder.end_cycle(closed=False)
-    return builder.composition
-
-
-class _Builder:
-    """Collects bols into pulses, matras, vibhags and cycles while tokens are decoded."""
-
-    def __init__(self) -> None:
-        self.composition = Composition()
-        self.bols: list[str] = []
-        self.pulses: list[tuple[str, ...]] = []
-        self.vibhag: list[Matra] = []
-        self.cycle = Cycle()
-
-    def end_pulse(self) -> None:
-        if self.bols:
-            self.pulses.append(tuple(self.bols))
-            self.bols = []
-
-    def end_matra(self) -> None:
-        self.end_pulse()
-        if self.pulses:
-            self.vibhag.append(Matra.of_pulses(self.pulses))
-            self.pulses = []
-
-    def end_vibhag(self) -> None:
-        if self.vibhag:
-            self.cycle.vibhags.append(self.vibhag)
-            self.vibhag = []
-
-    def end_cycle(self, closed: bool) -> None:
-        if self.cycle.vibhags:
-            self.cycle.closed = closed
-            self.composition.cycles.append(self.cycle)
-            self.cycle = Cycle()
+            bols.append(token)
+    end_matra()
+    composition.cycles = collector.finish()
+    return composition

@@ -170,6 +170,51 @@ def read(text: str, source: str = "<text>",
     return reader.finish()
 
 
+class CycleCollector:
+    """Matras into vibhags and cycles as bars arrive: the one bar state machine, shared by the
+    notation reader and the token decoder. Whether the cycles fit a taal is ``rhythm``'s question."""
+
+    def __init__(self) -> None:
+        self.cycles: list[Cycle] = []
+        self.vibhag: list[Matra] = []
+        self.cycle = Cycle()
+
+    def add(self, matra: Matra) -> None:
+        self.vibhag.append(matra)
+
+    @property
+    def pending(self) -> bool:
+        """Matras or cycles collected so far."""
+        return bool(self.cycles or self.cycle.vibhags or self.vibhag)
+
+    def empty_before_bar(self, closes_cycle: bool) -> str | None:
+        """What a bar here would close with nothing in it (``vibhag`` or ``cycle``), else None."""
+        if self.vibhag:
+            return None
+        return "cycle" if closes_cycle and not self.cycle.vibhags else "vibhag"
+
+    def bar(self, closes_cycle: bool) -> None:
+        """``|`` (or ``||`` when ``closes_cycle``): close the vibhag, and the cycle with ``||``.
+        An empty vibhag or cycle is never kept."""
+        if self.vibhag:
+            self.cycle.vibhags.append(self.vibhag)
+            self.vibhag = []
+        if closes_cycle and self.cycle.vibhags:
+            self.cycle.closed = True
+            self.cycles.append(self.cycle)
+            self.cycle = Cycle()
+
+    def finish(self) -> list[Cycle]:
+        """All cycles, the last one unclosed when no ``||`` ended it."""
+        if self.vibhag:
+            self.cycle.vibhags.append(self.vibhag)
+            self.vibhag = []
+        if self.cycle.vibhags:
+            self.cycles.append(self.cycle)
+            self.cycle = Cycle()
+        return self.cycles
+
+
 class _Reader:
     """Line-by-line state machine behind ``parse``."""
 
@@ -180,9 +225,8 @@ class _Reader:
         self.compositions: list[tuple[Composition, list[LocatedError]]] = []
         self.problems: list[LocatedError] = []
         self.current: Composition | None = None
-        self.vibhag: list[Matra] = []
+        self.collector = CycleCollector()
         self.unread = False  # the vibhag held words that could not be read (reported already)
-        self.cycle = Cycle()
 
     def read_line(self, line: str, number: int) -> None:
         stripped = line.strip()
@@ -213,7 +257,7 @@ class _Reader:
     def _read_header(self, line: str, number: int) -> None:
         stripped = line.strip()
         # A header after bols starts the next composition.
-        if self.current is not None and (self.current.cycles or self.cycle.vibhags or self.vibhag):
+        if self.current is not None and self.collector.pending:
             self._end_composition()
         match = _HEADER.fullmatch(stripped)
         header = (match.group(1).lower(), match.group(2)) if match else (None, stripped[1:].strip())
@@ -254,30 +298,22 @@ class _Reader:
             self._problem(Location(self.source, number, column + error.offset), str(error))
             self.unread = True
             return
-        self.vibhag.append(Matra(bols, number, column, pulses))
+        self.collector.add(Matra(bols, number, column, pulses))
 
     def _close_vibhag(self, closes_cycle: bool, where: Location) -> None:
-        if self.vibhag:
-            self.cycle.vibhags.append(self.vibhag)
-        elif not self.unread:  # a vibhag of unreadable words is reported already
-            what = "cycle" if closes_cycle and not self.cycle.vibhags else "vibhag"
+        empty = self.collector.empty_before_bar(closes_cycle)
+        if empty and not self.unread:  # a vibhag of unreadable words is reported already
             bar = "||" if closes_cycle else "|"
-            self._problem(where, f"empty {what} before {bar!r}")
-        self.vibhag, self.unread = [], False
-        if closes_cycle and self.cycle.vibhags:  # an empty cycle is reported above, never kept
-            self.cycle.closed = True
-            self._composition(where.line).cycles.append(self.cycle)
-            self.cycle = Cycle()
+            self._problem(where, f"empty {empty} before {bar!r}")
+        self.collector.bar(closes_cycle)
+        self.unread = False
 
     def _end_composition(self) -> None:
         if self.current is None:
             return
-        if self.vibhag:
-            self.cycle.vibhags.append(self.vibhag)
-        if self.cycle.vibhags:
-            self.current.cycles.append(self.cycle)
+        self.current.cycles = self.collector.finish()
         self.compositions.append((self.current, self.problems))
-        self.current, self.vibhag, self.cycle, self.problems = None, [], Cycle(), []
+        self.current, self.collector, self.problems = None, CycleCollector(), []
         self.unread = False
 
 
