@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Write the tabla corpora of seqgen (corpora/<taal>.txt) from hand-written traditional material.
 
-Run from the repository root:
+Run from the repository root (seqgen must be importable; the script puts the repository first on
+the import path):
 
-    python corpora/tools/make_tabla_corpora.py
+    .venv/bin/python corpora/tools/make_tabla_corpora.py
 
 The output is deterministic: the only randomness (choosing which paltas of a kaida to keep, which
 theka fillers to combine) comes from ``random.Random`` seeded with ``SEED`` plus a fixed label.
@@ -12,16 +13,17 @@ Method
 ------
 1. Hand-written material. Below are written out, by hand, in the corpus notation:
    thekas of nine taals, theka prakars (fillers and full variants), kaida / rela / peshkar themes
-   (as named phrases, a theme order and a closed/open cadence), tihai phrases, tukda bodies and
-   chakradar bodies. These are widely taught traditional compositions and phrases of the Delhi,
-   Ajrada, Lucknow, Farukhabad and Benares styles, written from general knowledge and normalised
-   to seqgen's restricted bol set (for example ``GaDhi GeNa`` for "gadi gana"). They are not a
-   transcription of any one printed source.
+   (as named phrases, a theme order and a closed/open cadence) at speeds from tisra (3 strokes a
+   matra) to 16 strokes a matra, tihai phrases, tukda, chakradar and paran bodies. These are widely
+   taught traditional compositions and phrases of the Delhi, Ajrada, Lucknow, Farukhabad, Benares and
+   Punjab styles, written from general knowledge in seqgen's 40-syllable lexicon (``Kda``, ``Ghen``,
+   ``Din``, ``Tun``, ``Ghi``, ``Da``...). They are not a transcription of any one printed source.
 
 2. Derivations by traditional rules:
    * Khali mirroring: a bass (bayan) bol is replaced by its closed counterpart (Dha->Ta, Ge->Ke,
-     Dhin->Tin, ...). Every kaida, rela and peshkar unit is bhari-bhari-khali-bhari: the third
-     quarter is the first quarter mirrored, the fourth brings the bass back.
+     Kda->Kra, ...; the lexicon's ``khali``). Every kaida, rela and peshkar unit is
+     bhari-bhari-khali-bhari: the khali quarter (``seqgen.rhythm.khali_quarter``) is the first
+     quarter mirrored, the fourth brings the bass back.
    * Paltas: a kaida's phrases are permuted (repeated, reordered, doubled) into a new first half
      of the same length; the cadence stays, so the four-quarter shape is kept.
    * Layakari: thekas are written at thah, dugun, tigun and chaugun (2, 3 or 4 theka beats per
@@ -29,13 +31,15 @@ Method
    * Tihais: a phrase ending on Dha, played three times with equal gaps, placed so that its last
      Dha falls on sam (written alone on the line after the last cycle). Tukdas are a body plus a
      tihai; chakradars play a whole tukda three times. Where the passage does not fill whole
-     cycles, the theka (or the kaida's bhari half) is played up to the point where it starts.
+     cycles, the theka (or the kaida's bhari half) is played up to the point where it starts, or
+     rest matras are written there, or the piece starts after sam (``# start: N``: a passage of
+     3p + 2g pulses counted back from sam fixes N).
+   * Pulses: a matra of 6, 8 or 16 strokes is written in pulses of 3 or 4 (``DhaTiTaDha,TiTaDhaDha``),
+     as players group them; a composition may mix tisra (3) and chatusra (4) matras.
 
-Every composition is checked here (matras per vibhag, known bols only, at most four bols per
-matra, the khali rule for kaida and rela, joined words splitting back into the same bols) before
-any file is written. ``seqgen check corpora/<taal>.txt`` checks the files independently.
-
-Standard library only.
+Every composition is checked here (cycle arithmetic, the lexicon reading every joined word back as
+the bols meant, the khali rule for kaida and rela) before any file is written.
+``seqgen check --strict corpora/<taal>.txt`` checks the files independently.
 """
 
 from __future__ import annotations
@@ -44,24 +48,28 @@ import random
 import re
 import sys
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from seqgen.rhythm import khali_quarter  # noqa: E402
+from seqgen.tokenizers import bols as lexicon  # noqa: E402
 
 SEED = 20240611
 OUT_DIR = Path(__file__).resolve().parent.parent  # corpora/
-REST = "-"
-MAX_BOLS_PER_MATRA = 4
+REST = lexicon.REST
+PULSE = lexicon.PULSE_SEPARATOR  # marks a pulse boundary inside a matra (a tuple of bols)
+MAX_BOLS_PER_MATRA = 4            # thekas and slow themes: one pulse of at most four bols
+MAX_BOLS_PER_PULSE = 4            # faster matras are written in pulses of 3 or 4
+MAX_STROKES = 16                  # strokes in one matra (lexicon.MAX_STROKES is the reader's cap)
 
 # ---------------------------------------------------------------------------------------------
-# Lexicon and taals (mirrors seqgen's notation rules; kept here so the script stands alone)
+# Taals (the nine of seqgen, with their thekas as this corpus plays them)
 # ---------------------------------------------------------------------------------------------
 
-BOLS = ("Dha", "Dhin", "Dhi", "Dhe", "Dhet", "Ge", "Ga", "Gi", "Ta", "Tin", "Ti", "Tu", "Te",
-        "Tit", "Na", "Ne", "Ra", "Re", "Ke", "Ka", "Ki", "Kat", "Kran", "Tra", REST)
 # Strokes of both hands together: a palta (like the theme) opens on one of these at sam.
-SAM_STROKES = frozenset({"Dha", "Dhin", "Dhi", "Dhe", "Dhet"})
-KHALI_OF = {"Dha": "Ta", "Dhin": "Tin", "Dhi": "Ti", "Dhe": "Te", "Dhet": "Tit",
-            "Ge": "Ke", "Ga": "Ka", "Gi": "Ki"}
+SAM_STROKES = frozenset({"Dha", "Dhin", "Dhi", "Dhe", "Dhet", "Kda", "Din", "Da", "Di"})
 
 
 @dataclass(frozen=True)
@@ -103,11 +111,12 @@ TAALS = {taal.name: taal for taal in (
 # Small notation helpers. A matra is a tuple of bols; a passage is a flat list of bols.
 # ---------------------------------------------------------------------------------------------
 
-_BOL_IN_WORD = re.compile(r"[A-Z][a-z]*|-")
+_BOL_IN_WORD = re.compile(r"[A-Z][a-z]*|-|,")
 
 
 def word_bols(word: str) -> tuple[str, ...]:
-    """Split one written matra (``DhaGe``, ``-Dha``) into its bols by capital letters."""
+    """Split one hand-written matra (``DhaGe``, ``-Dha``, ``DhaTiTa,DhaGeNa``) by capital letters;
+    a pulse boundary stays in the tuple as ``PULSE``."""
     bols = tuple(_BOL_IN_WORD.findall(word))
     if "".join(bols) != word:
         raise ValueError(f"cannot read {word!r}")
@@ -121,23 +130,40 @@ def matras(text: str) -> list[tuple[str, ...]]:
 
 def bols(text: str) -> list[str]:
     """A flat bol passage from hand-written text (words may be joined: ``TiRaKiTa``)."""
-    return [bol for matra in matras(text) for bol in matra]
+    return [bol for matra in matras(text) for bol in matra if bol != PULSE]
 
 
-def khali(passage: list[str]) -> list[str]:
-    """Khali mirroring: every bass bol becomes its closed counterpart."""
-    return [KHALI_OF.get(bol, bol) for bol in passage]
+def strokes(matra: tuple[str, ...]) -> tuple[str, ...]:
+    """The strokes (bols and rests) of a matra, pulse marks dropped."""
+    return tuple(b for b in matra if b != PULSE)
 
 
 def is_bass(bol: str) -> bool:
-    return bol in KHALI_OF
+    """Whether a bol lets the bayan ring (the lexicon's class; rests and pulse marks never do)."""
+    return bol not in (REST, PULSE) and lexicon.is_bass(bol)
 
 
-def chunk(passage: list[str], density: int) -> list[tuple[str, ...]]:
-    """Cut a bol passage into matras of ``density`` bols each."""
+def khali(passage) -> list[str]:
+    """Khali mirroring: every bass bol becomes its closed counterpart (the lexicon's ``khali``)."""
+    return [b if b in (REST, PULSE) else lexicon.khali(b) for b in passage]
+
+
+def chunk(passage: list[str], density: int, pulse: int | None = None) -> list[tuple[str, ...]]:
+    """Cut a bol passage into matras of ``density`` bols each, in pulses of ``pulse`` bols."""
     if len(passage) % density:
         raise ValueError(f"{len(passage)} bols do not fill matras of {density}")
-    return [tuple(passage[i:i + density]) for i in range(0, len(passage), density)]
+    if pulse and density % pulse:
+        raise ValueError(f"pulses of {pulse} do not fill matras of {density}")
+    found = []
+    for i in range(0, len(passage), density):
+        matra = passage[i:i + density]
+        if pulse and pulse < density:
+            grouped: list[str] = []
+            for j in range(0, density, pulse):
+                grouped += ([PULSE] if j else []) + matra[j:j + pulse]
+            matra = grouped
+        found.append(tuple(matra))
+    return found
 
 
 def cycle_through(source: list[tuple[str, ...]], count: int) -> list[tuple[str, ...]]:
@@ -160,34 +186,43 @@ def spoken(passage: list[str]) -> str:
 
 @dataclass
 class Composition:
+    """One composition: its matras from ``start`` on, and the landing matra of a cadential form."""
     taal: Taal
     form: str
     title: str
-    body: list[tuple[str, ...]]               # whole cycles, flat
+    body: list[tuple[str, ...]]               # matras from matra ``start`` of the first cycle to the last ||
     landing: tuple[str, ...] | None = None     # the stroke on sam after a cadential passage
     headers: dict[str, str] = field(default_factory=dict)
+    start: int = 1                            # matra of the cycle the piece begins on (a pickup when > 1)
 
     def cycles(self) -> list[list[tuple[str, ...]]]:
+        """The written cycles; with a pickup the first holds only matras ``start``..end."""
         size = self.taal.matras
-        return [self.body[i:i + size] for i in range(0, len(self.body), size)]
+        first = size - self.start + 1
+        return [self.body[:first]] + [self.body[i:i + size] for i in range(first, len(self.body), size)]
 
     def bol_count(self) -> int:
-        return sum(len(m) for m in self.body) + (len(self.landing) if self.landing else 0)
+        return sum(len(strokes(m)) for m in self.body) + (len(self.landing) if self.landing else 0)
 
     def text(self) -> str:
         lines = [f"# taal: {self.taal.name}", f"# form: {self.form}", f"# title: {self.title}"]
+        if self.start > 1:
+            lines.append(f"# start: {self.start}")
         lines += [f"# {key}: {value}" for key, value in self.headers.items()]
-        for cycle in self.cycles():
-            lines.append(format_cycle(self.taal, cycle))
+        for number, cycle in enumerate(self.cycles()):
+            lines.append(format_cycle(self.taal, cycle, self.start if number == 0 else 1))
         if self.landing:
             lines.append("".join(self.landing))
         return "\n".join(lines)
 
 
-def format_cycle(taal: Taal, cycle: list[tuple[str, ...]]) -> str:
+def format_cycle(taal: Taal, cycle: list[tuple[str, ...]], start: int = 1) -> str:
+    """One cycle in line notation; a pickup cycle (``start`` > 1) begins inside a vibhag."""
     parts, position = [], 0
     for size in taal.vibhags:
-        parts.append(" ".join("".join(m) for m in cycle[position:position + size]))
+        begin = max(position, start - 1)
+        if begin < position + size:
+            parts.append(" ".join("".join(m) for m in cycle[begin - start + 1:position + size - start + 1]))
         position += size
     return " | ".join(parts) + " ||"
 
@@ -209,7 +244,8 @@ def write_corpus(taal: Taal, compositions: list[Composition]) -> tuple[int, int]
 # Thekas and prakars
 # ---------------------------------------------------------------------------------------------
 
-LAYA_NAMES = {1: "thah", 2: "dugun", 3: "tigun", 4: "chaugun"}
+LAYA_NAMES = {1: "thah", 2: "dugun", 3: "tigun", 4: "chaugun", 6: "chhagun (tisra)", 8: "athgun",
+              16: "16 a matra"}
 
 
 def layakari(cycle: list[tuple[str, ...]], factor: int) -> list[tuple[str, ...]] | None:
@@ -306,6 +342,11 @@ class Theme:
     extras: str = ""                   # phrase names paltas may use beyond the theme's own
     paltas: int = 9
     theme_cycles: int = 1
+    pulse: int | None = None           # bols per written pulse when a matra holds more than four
+
+    def __post_init__(self) -> None:
+        if self.density > MAX_BOLS_PER_MATRA and not self.pulse:
+            raise ValueError(f"{self.name}: {self.density} bols a matra need pulses")
 
     def phrase(self, name: str) -> list[str]:
         return bols(self.phrases[name])
@@ -314,15 +355,29 @@ class Theme:
         return [b for n in names for b in self.phrase(n)]
 
 
+def quarters(theme: Theme, taal: Taal) -> tuple[int, int]:
+    """(bols in the bhari half, bols in the khali quarter) of one theme unit, by the project's rule."""
+    length = taal.matras * theme.theme_cycles
+    region = khali_quarter(length)
+    if 2 * region.start != length:
+        raise ValueError(f"{theme.name}: a theme of {length} matras has no khali half to mirror")
+    return region.start * theme.density, len(region) * theme.density
+
+
 def unit_bols(theme: Theme, taal: Taal, names: tuple[str, ...]) -> list[str]:
     """One bhari-bhari-khali-bhari unit built from a body (a sequence of phrase names)."""
-    quarter = taal.matras * theme.theme_cycles * theme.density // 4
+    half, quarter = quarters(theme, taal)
     body = theme.body_bols(names)
     closed, opened = bols(theme.cadence[0]), bols(theme.cadence[1])
-    if len(body) + len(closed) != 2 * quarter or len(closed) > quarter:
+    if len(body) + len(closed) != half or len(closed) > quarter or len(opened) != len(closed):
         raise ValueError(f"{theme.name}: body {len(body)} + cadence {len(closed)} bols "
-                         f"do not make a half of {2 * quarter}")
+                         f"do not make a half of {half}")
     return body + closed + khali(body[:quarter]) + body[quarter:] + opened
+
+
+def theme_matras(theme: Theme, passage: list[str]) -> list[tuple[str, ...]]:
+    """A theme's bols written out in its matras and pulses."""
+    return chunk(passage, theme.density, theme.pulse)
 
 
 def max_run(passage: list[str]) -> int:
@@ -348,7 +403,7 @@ def palta_bodies(theme: Theme, taal: Taal) -> list[tuple[str, ...]]:
     names = sorted(set(own) | set(theme.extras.split()))
     lengths = {n: len(theme.phrase(n)) for n in names}
     target = sum(lengths[n] for n in own)
-    quarter = taal.matras * theme.theme_cycles * theme.density // 4
+    _, quarter = quarters(theme, taal)
     theme_body = theme.body_bols(tuple(own))
     rng = random.Random(f"{SEED}:{taal.name}:{theme.name}")
 
@@ -376,7 +431,7 @@ def palta_bodies(theme: Theme, taal: Taal) -> list[tuple[str, ...]]:
             total += lengths[choice]
         key = tuple(seq)
         if (total == target and key not in seen and acceptable(key)
-                and readable(chunk(unit_bols(theme, taal, key), theme.density))):
+                and readable(theme_matras(theme, unit_bols(theme, taal, key)))):
             seen.add(key)
             found.append(key)
 
@@ -408,7 +463,7 @@ def palta_bodies(theme: Theme, taal: Taal) -> list[tuple[str, ...]]:
 
 def theme_composition(theme: Theme, taal: Taal, form: str, number: int) -> Composition:
     units = [unit_bols(theme, taal, names) for names in palta_bodies(theme, taal)]
-    body = [m for unit in units for m in chunk(unit, theme.density)]
+    body = [m for unit in units for m in theme_matras(theme, unit)]
     headers = {"theme-cycles": str(theme.theme_cycles)} if theme.theme_cycles > 1 else {}
     label = form.capitalize()
     return Composition(taal, form, f"{label} {number} — {theme.name}", body, headers=headers)
@@ -424,7 +479,7 @@ def theme_tihai(theme: Theme, taal: Taal, form: str, number: int) -> Composition
     own = tuple(theme.theme.split())
     d = theme.density
     half = theme.body_bols(own) + bols(theme.cadence[1])
-    leads = [chunk(half, d), chunk(unit_bols(theme, taal, own), d)]
+    leads = [theme_matras(theme, half), theme_matras(theme, unit_bols(theme, taal, own))]
     # Tihai phrases: the cadence, then ever longer tails of the half (whole phrases), + Dha.
     opened = bols(theme.cadence[1])
     tails, length = [opened], len(opened)
@@ -448,7 +503,7 @@ def theme_tihai(theme: Theme, taal: Taal, form: str, number: int) -> Composition
     if not fits:
         raise ValueError(f"{theme.name}: no tihai fits")
     _, lead, stream = min(fits, key=lambda fit: fit[0])
-    body = lead + chunk(stream.bols[:-1], d)
+    body = lead + chunk(stream.bols[:-1], d, theme.pulse)
     return Composition(taal, "tihai", f"{form.capitalize()} {number} — tihai", body, (stream.bols[-1],))
 
 
@@ -484,24 +539,57 @@ def misaligned(passage: Passage, density: int) -> tuple[int, int]:
     return len(set(offsets)) - 1, sum(1 for o in offsets if o)
 
 
-def land_on_sam(taal: Taal, passage: Passage, density: int):
+def land_on_sam(taal: Taal, passage: Passage, density: int, pulse: int | None = None):
     """Place ``passage`` (ending on its landing stroke) so that the last stroke falls on sam.
 
-    Returns (matras before sam, landing matra, theka matras needed in front, rests padded,
+    Returns (matras before sam, landing matra, matras of the cycle before it starts, rests padded,
     phrases not starting on a beat). A few rests in front align the passage to whole matras;
-    the theka fills the cycle before it.
+    its length counted back from sam fixes where in the cycle it starts.
     """
     pad = (1 - len(passage.bols)) % density
     stream = Passage(rests(pad), []) + passage
-    inner = chunk(stream.bols[:-1], density)
+    inner = chunk(stream.bols[:-1], density, pulse)
     lead = (-len(inner)) % taal.matras
     return inner, (stream.bols[-1],), lead, pad, misaligned(stream, density)
 
 
-def cadential(taal: Taal, form: str, title: str, passage: Passage, density: int) -> Composition:
-    inner, landing, lead, _, _ = land_on_sam(taal, passage, density)
-    body = cycle_through(matras(taal.theka), lead) + inner
-    return Composition(taal, form, title, body, landing)
+# How a cadential passage that does not fill whole cycles is written:
+# "theka": the theka is played up to where it starts; "rests": rest matras stand there;
+# "pickup": the piece starts there (``# start: N``) and the first written cycle is partial.
+LEAD_INS = ("theka", "rests", "pickup")
+
+
+def lead_in(taal: Taal, inner: list[tuple[str, ...]], landing: tuple[str, ...], how: str):
+    """(body, start) of a cadential piece whose ``inner`` matras end just before sam."""
+    lead = (-len(inner)) % taal.matras
+    if how == "pickup":
+        return inner, lead + 1
+    if how == "rests":
+        return [(REST,)] * lead + inner, 1
+    return cycle_through(matras(taal.theka), lead) + inner, 1
+
+
+def cadential(taal: Taal, form: str, title: str, passage: Passage, density: int,
+              how: str = "theka", pulse: int | None = None) -> Composition:
+    inner, landing, _, _, _ = land_on_sam(taal, passage, density, pulse)
+    body, start = lead_in(taal, inner, landing, how)
+    return Composition(taal, form, title, body, landing, start=start)
+
+
+def mixed_cadential(taal: Taal, form: str, title: str, sections: list[tuple[str, int, int | None]],
+                    how: str = "pickup") -> Composition:
+    """A cadential piece whose sections move between speeds (tisra next to chatusra matras).
+
+    ``sections`` are (bols, bols a matra, bols a pulse); all but the last fill whole matras, the
+    last ends on the stroke that lands on sam.
+    """
+    inner: list[tuple[str, ...]] = []
+    for text, density, pulse in sections[:-1]:
+        inner += chunk(bols(text), density, pulse)
+    text, density, pulse = sections[-1]
+    tail, landing, _, _, _ = land_on_sam(taal, phrase_of(text), density, pulse)
+    body, start = lead_in(taal, inner + tail, landing, how)
+    return Composition(taal, form, title, body, landing, start=start)
 
 
 def best_choice(taal: Taal, make, choices):
@@ -519,17 +607,19 @@ def best_choice(taal: Taal, make, choices):
     return min(choices, key=cost)
 
 
-def tihai_composition(taal: Taal, phrase: Passage, density: int, gap: int, number: int) -> Composition:
+def tihai_composition(taal: Taal, phrase: Passage, density: int, gap: int, number: int,
+                      how: str = "theka", pulse: int | None = None) -> Composition:
     kind = "bedam" if gap == 0 else "dumdaar"
     passage = tihai(phrase, gap)
-    _, _, lead, _, _ = land_on_sam(taal, passage, density)
+    _, _, lead, _, _ = land_on_sam(taal, passage, density, pulse)
+    written = {"theka": "", "rests": ", rests before", "pickup": ", pickup"}[how]
     title = (f"Tihai {number} — {spoken(phrase.bols)}, {kind}, {LAYA_NAMES[density]}, "
-             f"from matra {lead + 1}")
-    return cadential(taal, "tihai", title, passage, density)
+             f"from matra {lead + 1}{written}")
+    return cadential(taal, "tihai", title, passage, density, how, pulse)
 
 
 def tukda_composition(taal: Taal, body: Passage, phrases: list[Passage], densities: tuple[int, ...],
-                      number: int) -> Composition:
+                      number: int, how: str = "theka", form: str = "tukda") -> Composition:
     """A body and a tihai; the tihai phrase is the candidate that lands most neatly."""
     def make(d, gap, breath, which):
         # A breath (a rest or two) between body and tihai is allowed when it helps the alignment.
@@ -538,18 +628,20 @@ def tukda_composition(taal: Taal, body: Passage, phrases: list[Passage], densiti
                for b in range(d) for g in range(0, 2 * d + 1)]
     choice = best_choice(taal, make, choices)
     phrase = phrases[choice[3]]
-    title = f"Tukda {number} — {spoken(body.bols[:6])} ..., tihai {spoken(phrase.bols)}"
-    return cadential(taal, "tukda", title, make(*choice), choice[0])
+    written = {"theka": "", "rests": ", rests before", "pickup": ", pickup"}[how]
+    title = f"{form.capitalize()} {number} — {spoken(body.bols[:6])} ..., tihai {spoken(phrase.bols)}{written}"
+    return cadential(taal, form, title, make(*choice), choice[0], how)
 
 
 def chakradar_composition(taal: Taal, body: Passage, phrase: Passage, densities: tuple[int, ...],
-                          number: int) -> Composition:
+                          number: int, how: str = "theka", form: str = "chakradar") -> Composition:
     def make(d, inner_gap, outer_gap):
         return tihai(body + tihai(phrase, inner_gap), outer_gap)
     choices = [(d, g1, g2) for d in densities for g1 in range(0, d + 1) for g2 in range(0, 2 * d + 1)]
     choice = best_choice(taal, make, choices)
-    title = f"Chakradar {number} — {spoken(body.bols[:6])} ..., {spoken(phrase.bols)} three times three"
-    return cadential(taal, "chakradar", title, make(*choice), choice[0])
+    title = (f"{form.capitalize()} {number} — {spoken(body.bols[:6])} ..., {spoken(phrase.bols)} three times three"
+             + (", pickup" if how == "pickup" else ""))
+    return cadential(taal, form, title, make(*choice), choice[0], how)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -757,6 +849,121 @@ CHAKRADAR_BODIES = [
 ]
 
 
+# Faster relas and kaidas: 8 or 16 strokes a matra in pulses of four, tisra (3, or 6 in pulses of
+# three). Several use the syllables of the Farukhabad and Ajrada repertoire (Kda, Ghi, Da).
+EIGHT_KENA = ("Dha Ti Dha Ge Tin Na Ke Na", "Dha Ti Dha Ge Dhin Na Ge Na")
+TEENTAAL_FAST_THEMES = [
+    ("rela", Theme("Dha Ti Ta Dha Ti Ta Dha Dha, 8 a matra (Delhi)", 8,
+                   {"a": "Dha Ti Ta Dha Ti Ta Dha Dha", "b": "Ti Ta Dha Ge Na Dha Ti Ta",
+                    "c": "Dha Ti Ta Dha Ge Na Dha Ge", "d": "Ti Ra Ki Ta Ta Ka Ti Ta"},
+                   "a b a b c d b", EIGHT_KENA, paltas=5, pulse=4)),
+    ("rela", Theme("Dhi Re Dhi Re Ki Ta Ta Ka, 8 a matra (Delhi)", 8,
+                   {"a": "Dhi Re Dhi Re Ki Ta Ta Ka", "b": "Ti Ra Ki Ta Ta Ka Ti Ta",
+                    "c": "Dha Ge Na Ga Dhi Re Dhi Re", "d": "Ki Ta Ta Ka Ti Ra Ki Ta"},
+                   "a b a b c d a", EIGHT_KENA, paltas=5, pulse=4)),
+    ("rela", Theme("Ghi Da Na Ga Dhi Na Gi Na, 8 a matra (Farukhabad)", 8,
+                   {"a": "Ghi Da Na Ga Dhi Na Gi Na", "b": "Dha Ti Ra Ki Ta Ta Ka Ta",
+                    "c": "Ghi Da Na Ga Ti Ra Ki Ta", "d": "Dhi Na Gi Na Ta Ka Ti Ta"},
+                   "b a c d b a c", ("Ghi Da Na Ga Tin Na Ki Na", "Ghi Da Na Ga Dhin Na Gi Na"),
+                   paltas=5, pulse=4)),
+    ("rela", Theme("Kda Dha Ti Ta, 8 a matra (Ajrada)", 8,
+                   {"a": "Kda Dha Ti Ta Kda Dha Ti Ta", "b": "Dha Ge Na Dha Ti Ra Ki Ta",
+                    "c": "Ta Ka Ti Ra Ki Ta Ta Ka", "d": "Kda Dha Ti Ta Dha Ge Na Dha"},
+                   "a b a c d b c", EIGHT_KENA, paltas=5, pulse=4)),
+    ("kaida", Theme("Dha Ti Dha Ge Na Dha Ti Ra Ki Ta, 8 a matra (Delhi)", 8,
+                    {"a": "Dha Ti Dha Ge Na Dha Ti Ra", "b": "Ki Ta Dha Ti Dha Ge Na Dha",
+                     "c": "Ti Ra Ki Ta Ta Ka Ti Ra", "d": "Dha Ge Na Dha Ti Ra Ki Ta"},
+                    "a b c a b c d", EIGHT_KENA, paltas=5, pulse=4)),
+    ("rela", Theme("Dhi Re Dhi Re Ki Ta Ta Ka, 16 a matra (Delhi)", 16,
+                   {"a": "Dhi Re Dhi Re Ki Ta Ta Ka Ti Ra Ki Ta Ta Ka Ti Ta",
+                    "b": "Dha Ge Na Ga Dhi Re Dhi Re Ki Ta Ta Ka Ti Ra Ki Ta",
+                    "c": "Dhi Re Dhi Re Dha Ge Na Ga Ti Ra Ki Ta Ta Ka Ti Ta",
+                    "d": "Ta Ka Ti Ra Ki Ta Ta Ka Dha Ge Na Ga Dhi Re Dhi Re"},
+                   "a b a b c d a",
+                   ("Ti Ra Ki Ta Ta Ka Ti Ra Ki Ta Dha Ge Tin Na Ke Na",
+                    "Ti Ra Ki Ta Ta Ka Ti Ra Ki Ta Dha Ge Dhin Na Ge Na"), paltas=3, pulse=4)),
+    ("kaida", Theme("Dha Ti Ta Dha Dha Ti, tisra (Delhi)", 3,
+                    {"a": "Dha Ti Ta", "b": "Dha Dha Ti", "c": "Ta Dha Ge", "d": "Na Dha Ge"},
+                    "a a b c a b", ("Dha Ge Tin Na Ke Na", "Dha Ge Dhin Na Ge Na"), extras="d", paltas=6)),
+    ("kaida", Theme("Ga Dhi Ge Na Dha Ti, tisra (Farukhabad)", 3,
+                    {"a": "Dha Ti Ta", "b": "Ga Dhi Ge", "c": "Na Dha Ge", "d": "Ti Ra Ki"},
+                    "a b c a b c", ("Dha Ge Tin Na Ke Na", "Dha Ge Dhin Na Ge Na"), extras="d", paltas=6)),
+    ("rela", Theme("Dhi Re Dhi Re Ki Ta, 6 a matra (tisra, Delhi)", 6,
+                   {"a": "Dhi Re Dhi Re Ki Ta", "b": "Ta Ka Ti Ra Ki Ta",
+                    "c": "Dha Ti Ta Dha Ge Na", "d": "Dha Ge Na Dha Ti Ta"},
+                   "a b a b c d a", ("Dha Ge Tin Na Ke Na", "Dha Ge Dhin Na Ge Na"), paltas=5, pulse=3)),
+]
+
+# Tihai phrases with the syllables of pakhawaj-style parans and Farukhabad compositions; played as
+# pickups (starting after sam, ``# start:``) and after rest matras.
+PICKUP_TIHAI_PHRASES = [
+    "Kda Dha Ti Ta Dha", "Ghen Na Kat Ta Dha", "Din Ta Kat Ta Dha", "Tun Na Kat Ta Dha",
+    "Ghi Da Na Ga Dha", "Dha Ti Ra Ki Ta Ta Ka Dha", "Kat Ta Ghen Na Dha", "Kri Dha Ti Ta Dha",
+    "Dhet Dhet Ta Ge Na Dha", "Ta Ka Dhi Ki Ta Dha", "Dha Ge Din Ta Dha", "Kda Dha Ti Ta Ghen Na Dha",
+]
+
+# Parans: a pakhawaj-style body (Ghen, Din, Tun, Kat, Kda, Kri, Chap) and the tihai that ends it.
+PARANS = [
+    ("Dha - Ghen Na Dha Ti Ta Kat Ta Ghen Na Dha Ti Ta Kat Ta", "Ghen Na Dha Ti Ta Dha"),
+    ("Kda Dha Ti Ta Kat Ta Ghen Na Din Ta Kat Ta Tun Na Kat Ta", "Din Ta Kat Ta Dha"),
+    ("Dha Ti Ta Kat Ta Ga Di Ghen Na Dha - Kda Dha Ti Ta Dha -", "Kat Ta Ghen Na Dha"),
+    ("Kri Dha Ti Ta Dha - Kri Dha Ti Ta Ghen Na Din Ta Kat Ta", "Kri Dha Ti Ta Dha"),
+    ("Dha Ge Tun Na Kat Ta Dha Ge Din Ta Kat Ta", "Tun Na Kat Ta Dha"),
+    ("Chap - Dha Ti Ta Kat Ta Ghen Na Dha - Kda Dha Ti Ta -", "Ghen Na Kat Ta Dha"),
+    ("Dhet Dhet Ta Ge Ghen Na Kat Ta Din Ta Kat Ta Ghen Na Dha -", "Dha Ti Ta Kat Ta Dha"),
+    ("Ta Kat Ta Kat Ghen Na Dha Ti Ta Kda Dha Ti Ta Kat Ta -", "Kda Dha Ti Ta Dha"),
+]
+
+# Pieces that change speed as solos do: (title, form, sections). Each section is (bols, bols a
+# matra, bols a pulse); the last is the tihai that lands on sam.
+MIXED_LAYA = [
+    ("Tukda in chaugun with a tisra tihai", "tukda", [
+        ("Dha Ge Te Te Ka Ta Ga Dhi Ge Na Dha - Ti Ra Ki Ta", 4, None),
+        ("Dhi Ki Ta Dha - - Dhi Ki Ta Dha - - Dhi Ki Ta Dha", 3, None)]),
+    ("Tukda in tisra with a chaugun tihai", "tukda", [
+        ("Dha Ti Ta Dha Ge Na Dha Ti Ta Kat Ta Ga Dhi Ge Na Dha - -", 3, None),
+        ("Ti Ra Ki Ta Ta Ka Ti Ta Dha - - - Ti Ra Ki Ta Ta Ka Ti Ta Dha - - - Ti Ra Ki Ta Ta Ka Ti Ta Dha",
+         4, None)]),
+    ("Chakradar moving from 4 to 6 to 8 a matra", "chakradar", [
+        ("Dha - Kat Ta Ga Dhi Ge Na", 4, None),
+        ("Dha Ti Ta Dha Ge Na Kda Dha Ti Ta Dha -", 6, 3),
+        ("Ta Ka Ti Ra Ki Ta Ta Ka Dha - - - Ta Ka Ti Ra Ki Ta Ta Ka Dha - - - "
+         "Ta Ka Ti Ra Ki Ta Ta Ka Dha", 8, 4)]),
+    ("Paran with a tisra middle", "paran", [
+        ("Dha - Ghen Na Kat Ta Din Ta", 4, None),
+        ("Kda Ti Ta Ghen Na Dha Kda Ti Ta Ghen Na Dha", 3, None),
+        ("Dha - Ghen Na Dha - - - Dha - Ghen Na Dha - - - Dha - Ghen Na Dha", 4, None)]),
+    ("Rela passage at 8 a matra closing in tisra", "tukda", [
+        ("Dhi Re Dhi Re Ki Ta Ta Ka Ti Ra Ki Ta Ta Ka Ti Ta Dha Ge Na Ga Dhi Re Dhi Re Ki Ta Ta Ka Ti Ra Ki Ta", 8, 4),
+        ("Ti Ra Ki Ta Ta Ka Dha - - Ti Ra Ki Ta Ta Ka Dha - - Ti Ra Ki Ta Ta Ka Dha", 3, None)]),
+    ("Tukda in 6 a matra with a 4 a matra tihai", "tukda", [
+        ("Dhi Re Dhi Re Ki Ta Ta Ka Ti Ra Ki Ta Dha Ti Ta Dha Ge Na Dha - - Dha - -", 6, 3),
+        ("Dha Ge Din Ta Dha - - - Dha Ge Din Ta Dha - - - Dha Ge Din Ta Dha", 4, None)]),
+]
+
+
+def pickup_pieces(taal: Taal, phrases: list[str], first: int, densities=(2, 3, 4, 6, 8)) -> list[Composition]:
+    """Tihais that start after sam (``# start:``) and, every third one, after rest matras instead.
+
+    Each phrase takes the laya and gap whose start falls inside the cycle (not on sam) with its
+    phrases on beats; later phrases take faster layas so that the corpus holds 6 and 8 a matra.
+    """
+    found = []
+    for i, text in enumerate(phrases):
+        phrase = phrase_of(text)
+        pulse_of = {6: 3, 8: 4}
+
+        def cost(choice):
+            d, g = choice
+            _, _, lead, pad, off = land_on_sam(taal, tihai(phrase, g), d, pulse_of.get(d))
+            return (lead == 0, off, abs(g - d), pad, -lead)
+        allowed = densities[i % len(densities):] + densities[:i % len(densities)]
+        d, g = min([(d, g) for d in allowed[:2] for g in range(0, 2 * d + 1)], key=cost)
+        how = "rests" if i % 3 == 2 else "pickup"
+        found.append(tihai_composition(taal, phrase, d, g, first + i, how, pulse_of.get(d)))
+    return found
+
+
 def teentaal_corpus() -> list[Composition]:
     taal = TAALS["teentaal"]
     found: list[Composition] = []
@@ -771,6 +978,24 @@ def teentaal_corpus() -> list[Composition]:
               for i, body in enumerate(TUKDA_BODIES)]
     found += [chakradar_composition(taal, phrase_of(body), phrase_of(phrase), (2, 4), i + 1)
               for i, (body, phrase) in enumerate(CHAKRADAR_BODIES)]
+    numbers = {"kaida": len(TEENTAAL_KAIDAS), "rela": len(TEENTAAL_RELAS)}
+    for form, theme in TEENTAAL_FAST_THEMES:
+        numbers[form] += 1
+        number = numbers[form]
+        found.append(theme_composition(theme, taal, form, number))
+        found.append(theme_tihai(theme, taal, form, number))
+    found += pickup_pieces(taal, PICKUP_TIHAI_PHRASES + TIHAI_PHRASES[::2], len(TIHAI_PHRASES) * 2 + 1)
+    # Chakradars that start after sam: every other body again, as a pickup at another laya.
+    found += [chakradar_composition(taal, phrase_of(body), phrase_of(phrase), (3, 4), i + 1, "pickup")
+              for i, (body, phrase) in enumerate(CHAKRADAR_BODIES) if i % 2 == 0]
+    found += [tukda_composition(taal, phrase_of(body), [phrase_of(ending)], (2, 3, 4), i + 1,
+                                ("pickup", "theka", "rests")[i % 3], form="paran")
+              for i, (body, ending) in enumerate(PARANS)]
+    found += [chakradar_composition(taal, phrase_of(body), phrase_of(ending), (2, 4), len(PARANS) + i + 1,
+                                    "pickup", form="paran")
+              for i, (body, ending) in enumerate(PARANS[:4])]
+    found += [mixed_cadential(taal, form, f"{title} ({number})", sections, ("pickup", "theka")[number % 2])
+              for number, (title, form, sections) in enumerate(MIXED_LAYA, start=1)]
     return found
 
 
@@ -975,6 +1200,8 @@ def small_corpus(taal: Taal, spec: SmallCorpus, offset: int) -> list[Composition
     for i in range(spec.tukdas):
         body = phrase_of(TUKDA_BODIES[(offset + 7 * i) % len(TUKDA_BODIES)])
         found.append(tukda_composition(taal, body, tihai_candidates(offset + 3 * i + 2), (2, 4), i + 1))
+    found += pickup_pieces(taal, [PICKUP_TIHAI_PHRASES[offset % len(PICKUP_TIHAI_PHRASES)]], len(phrases) + 1,
+                           densities=(2, 3, 4))
     for i in range(spec.chakradars):
         body, phrase = CHAKRADAR_BODIES[(offset + i) % len(CHAKRADAR_BODIES)]
         found.append(chakradar_composition(taal, phrase_of(body), phrase_of(phrase), (2, 4), i + 1))
@@ -986,42 +1213,43 @@ def small_corpus(taal: Taal, spec: SmallCorpus, offset: int) -> list[Composition
 # ---------------------------------------------------------------------------------------------
 
 def readable(written: list[tuple[str, ...]]) -> bool:
-    """Whether every matra, written joined, reads back as the same bols."""
-    return all(longest_match("".join(m)) == tuple(m) for m in written)
+    """Whether every matra, written joined, reads back (through seqgen's lexicon) as the same bols
+    in the same pulses."""
+    for matra in written:
+        word = "".join(matra)
+        meant = tuple(tuple(p.split()) for p in " ".join(matra).split(PULSE))
+        try:
+            if lexicon.DEFAULT_LEXICON.split_matra(word) != meant:
+                return False
+        except lexicon.BadWord:
+            return False
+    return True
 
 
-@lru_cache(maxsize=None)
-def longest_match(word: str) -> tuple[str, ...] | None:
-    """How a reader splitting case-insensitively, longest bol first, would read ``word``."""
-    lowered = word.lower()
-    if not lowered:
-        return ()
-    for bol in sorted(BOLS, key=len, reverse=True):
-        if lowered.startswith(bol.lower()):
-            rest = longest_match(word[len(bol):])
-            if rest is not None:
-                return (bol,) + rest
-    return None
+CADENTIAL = ("tihai", "tukda", "chakradar", "paran")
 
 
 def check(composition: Composition) -> None:
-    """Fail loudly on anything ``seqgen check`` would reject, and on words that read differently."""
+    """Fail loudly on anything ``seqgen check --strict`` would reject, and on words that read differently."""
     taal = composition.taal
     where = f"{taal.name}: {composition.title}"
-    assert composition.body and len(composition.body) % taal.matras == 0, f"{where}: partial cycle"
-    for matra in composition.body + ([composition.landing] if composition.landing else []):
-        assert 1 <= len(matra) <= MAX_BOLS_PER_MATRA, f"{where}: matra {matra}"
-        assert all(b in BOLS for b in matra), f"{where}: unknown bol in {matra}"
-        assert longest_match("".join(matra)) == tuple(matra), f"{where}: {''.join(matra)} reads differently"
-    if composition.landing:
-        assert composition.form in ("tihai", "tukda", "chakradar") and len(composition.landing) == 1
+    first = taal.matras - composition.start + 1
+    body = composition.body
+    assert len(body) >= first and (len(body) - first) % taal.matras == 0, f"{where}: partial cycle"
+    for matra in body + ([composition.landing] if composition.landing else []):
+        pulses = " ".join(matra).split(PULSE)
+        assert 1 <= len(strokes(matra)) <= MAX_STROKES, f"{where}: matra {matra}"
+        assert all(1 <= len(p.split()) <= MAX_BOLS_PER_PULSE for p in pulses), f"{where}: pulse in {matra}"
+        assert readable([matra]), f"{where}: {''.join(matra)} reads differently"
+    if composition.landing or composition.start > 1:
+        assert composition.form in CADENTIAL and composition.landing and len(composition.landing) == 1, where
     if composition.form in ("kaida", "rela"):
         size = taal.matras * int(composition.headers.get("theme-cycles", "1"))
-        assert len(composition.body) % size == 0, f"{where}: partial theme unit"
-        for start in range(0, len(composition.body), size):
-            unit = composition.body[start:start + size]
-            khali_quarter = unit[2 * size // 4:3 * size // 4]
-            assert not any(is_bass(b) for m in khali_quarter for b in m), f"{where}: bass in khali"
+        region = khali_quarter(size)
+        assert composition.start == 1 and len(body) % size == 0, f"{where}: partial theme unit"
+        for begin in range(0, len(body), size):
+            unit = body[begin:begin + size]
+            assert not any(is_bass(b) for m in unit[region.start:region.stop] for b in m), f"{where}: bass in khali"
 
 
 def main() -> int:
