@@ -26,7 +26,7 @@ from seqgen.taals import Taal
 from seqgen.tokenizers.bols import is_bass, khali as khali_of
 from seqgen.tokenizers.lyrics import LINE_END, SPACE, STANZA_END
 from seqgen.tokenizers.tabla import CYCLE_END, MATRA_END, VIBHAG_END
-from seqgen.validator import CADENTIAL_FORMS, KHALI_RULE_FORMS
+from seqgen.validator import KHALI_RULE_FORMS, landing_of
 from seqgen.vocab import END, SPECIALS, Vocab
 
 State = Hashable
@@ -181,7 +181,7 @@ class TaalConstraint:
             raise SeqgenError(f"unknown khali mode {khali!r}; use one of {', '.join(KHALI_MODES)}")
         self.vocab, self.taal, self.cycles, self.form = vocab, taal, cycles, form
         self.layakaris, self.uniform, self.khali = tuple(sorted(layakaris)), uniform, khali
-        self.meter = Meter(taal, start=start, cycles=cycles, landing=lands_on_sam(form, start),
+        self.meter = Meter(taal, start=start, cycles=cycles, landing=landing_of(form, start),
                            strokes=self.layakaris, uniform=uniform, khali=khali,
                            theme_matras=theme_cycles * taal.matras if form in KHALI_RULE_FORMS else None)
         self._require(MATRA_END, VIBHAG_END, CYCLE_END, END)
@@ -204,7 +204,7 @@ class TaalConstraint:
         # and the landing matra on sam
         most = max(self.layakaris)
         per_matra = most + (most - 1 if PULSE in self.vocab else 0) + 1
-        landing = per_matra if self.meter.landing else 0
+        landing = per_matra if self.meter.landing == "must" else 0
         return cycles * (self.taal.matras * per_matra + len(self.taal.vibhags)) + landing
 
     def _require(self, *tokens: str) -> None:
@@ -254,11 +254,6 @@ class TaalConstraint:
             return _TaalPrime(self, ids).explain(_BeatView(self.meter, state), index)  # only on a refusal
 
         return _walk(self, ids, self.bol_ids, self.unk, explain)
-
-
-def lands_on_sam(form: str | None, start: int = 1) -> bool:
-    """Cadential forms, and any piece that starts after sam, end with a stroke on sam."""
-    return form in CADENTIAL_FORMS or start > 1
 
 
 class _BeatView:

@@ -24,6 +24,8 @@ from seqgen.taals import Taal
 # A matra holds 1 to 16 strokes in solo repertoire, and sometimes 20 (DESIGN.md section 3).
 MAX_STROKES = 20
 KHALI_MODES = ("hard", "soft", "off")
+# After its last '||' a piece may have no landing, may have one matra on sam, or must have it.
+LANDINGS = ("no", "may", "must")
 
 
 class Event(enum.Enum):
@@ -71,8 +73,9 @@ class Meter:
         start: 1-based matra of the cycle where the composition begins (a pickup when > 1); the
             first ``||`` then closes a partial cycle.
         cycles: ``||`` bars to write before the end (None: any number, for reading).
-        landing: the piece ends with one matra on sam after its last ``||`` (cadential forms);
-            required when ``cycles`` is set, allowed when reading.
+        landing: whether the piece ends with one matra on sam after its last ``||``: ``must``
+            (cadential forms and pickups: their last stroke falls on sam), ``may`` (reading any
+            other form: a kaida may close with its own tihai) or ``no``.
         strokes: allowed strokes per matra.
         uniform: every matra holds as many strokes as the first.
         khali: ``hard``, ``soft`` or ``off``: how the khali region treats bass strokes.
@@ -83,7 +86,7 @@ class Meter:
     taal: Taal
     start: int = 1
     cycles: int | None = None
-    landing: bool = False
+    landing: str = "no"
     strokes: tuple[int, ...] = tuple(range(1, MAX_STROKES + 1))
     uniform: bool = False
     khali: str = "off"
@@ -97,6 +100,8 @@ class Meter:
             raise SeqgenError(f"cycles must be at least 1, got {self.cycles}")
         if not self.strokes or any(not 1 <= count <= MAX_STROKES for count in self.strokes):
             raise SeqgenError(f"strokes per matra must be between 1 and {MAX_STROKES}")
+        if self.landing not in LANDINGS:
+            raise SeqgenError(f"landing must be one of {', '.join(LANDINGS)}, got {self.landing!r}")
         if self.khali not in KHALI_MODES:
             raise SeqgenError(f"unknown khali mode {self.khali!r}; use one of {', '.join(KHALI_MODES)}")
         if self.theme_matras is not None and self.theme_matras < 4:
@@ -140,7 +145,7 @@ class Meter:
         allowed: set[Event] = set()
         if beat.strokes == 0 and self._may_end(beat):
             allowed.add(Event.END)
-        if self.finished(beat) and not self.landing:
+        if self.finished(beat) and self.landing == "no":
             return frozenset(allowed)
         counts = (beat.layakari,) if beat.layakari else self.strokes
         if beat.strokes < max(counts):
@@ -158,13 +163,13 @@ class Meter:
     def _may_end(self, beat: Beat) -> bool:
         # at a matra boundary with no bar due
         if self.cycles is not None:  # generating: after the cycles, unless a landing must follow
-            return self.finished(beat) and not self.landing
+            return self.finished(beat) and self.landing != "must"
         if beat.done == 0:
             return True  # reading: a piece without matras (a preamble) is not a rhythm problem
         # reading: right after a '||', or after the one landing matra that follows it
         after_sam_bar = beat.cycle_bars > 0 and self.matra_of(beat) == 0
-        after_landing = self.landing and beat.cycle_bars > 0 and self.matra_of(beat) == 1
-        return after_sam_bar or after_landing
+        after_landing = beat.cycle_bars > 0 and self.matra_of(beat) == 1
+        return (after_sam_bar and self.landing != "must") or (after_landing and self.landing != "no")
 
     def advance(self, beat: Beat, event: Event) -> Beat:
         """The beat after ``event``.
@@ -222,6 +227,9 @@ class Meter:
                 return "the piece ends inside a matra"
             if self.cycles is not None and beat.cycle_bars < self.cycles:
                 return f"the piece ends after {beat.cycle_bars} of {self.cycles} cycles"
+            if self.landing == "must" and beat.cycle_bars > 0 and matra == 0:
+                return ("its last stroke must fall on sam: write the landing matra on a line after the "
+                        "last '||' (this one ends on the last matra of the cycle)")
             return f"the cycle is not closed with '||' ({matra} of {taal.matras} matras)"
         counts = (beat.layakari,) if beat.layakari else self.strokes
         if event is Event.MATRA:

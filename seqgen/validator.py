@@ -83,7 +83,20 @@ def reading_meter(composition: Composition, taal: Taal, report: "_Report | None"
     """The meter a written composition is read with: its taal, its start, and a landing on sam for
     cadential forms and pickup pieces."""
     start = start_matra(composition, taal, report)
-    return Meter(taal, start=start, landing=composition.form in CADENTIAL_FORMS or start > 1)
+    return Meter(taal, start=start, landing=landing_of(composition.form, start, reading=True))
+
+
+def lands_on_sam(form: str | None, start: int = 1) -> bool:
+    """Cadential forms, and any piece that starts after sam, end with a stroke on sam."""
+    return form in CADENTIAL_FORMS or start > 1
+
+
+def landing_of(form: str | None, start: int = 1, reading: bool = False) -> str:
+    """The meter's landing rule: ``must`` for pieces that land on sam; else ``may`` when reading
+    (a kaida may close with its own tihai) and ``no`` when generating."""
+    if lands_on_sam(form, start):
+        return "must"
+    return "may" if reading else "no"
 
 
 def start_matra(composition: Composition, taal: Taal, report: "_Report | None" = None) -> int:

@@ -31,13 +31,7 @@ FILES = sorted(DATA.glob("*.txt"))
 
 # file name -> (why seqgen refuses it although a player writes it this way, the tests that fail on it:
 # "check" only, or "read" for check, format and tokenizer alike). For the lead to fix.
-KNOWN_FAILING = {
-    "teentaal_kaida_with_tihai.txt":
-        ("a kaida played through to its own tihai lands on sam, but the landing matra after the last '||' "
-         "is only allowed for cadential forms and pickups: 'cycle 4: the cycle is not closed with ||'", "check"),
-    "teentaal_rela_dhirdhir_kittak.txt":
-        ("'Dhir' (Dhi+Ra, as 'Tir' is Ti+Ra) is not a known spelling: \"unknown bol 'r' in 'DhirDhir'\"", "read"),
-}
+KNOWN_FAILING: dict[str, tuple[str, str]] = {}
 
 # Stroke counts each file's matras may hold, counted by hand when the pieces were written.
 STROKES = {
@@ -250,8 +244,6 @@ def test_a_pickup_tihai_one_matra_short_is_reported(tmp_path):
     assert lines[0].startswith(f"{path}:4:1:") and "starting at matra 10 of teentaal it should have 7" in lines[0]
 
 
-@pytest.mark.xfail(strict=True, reason="a tihai whose last stroke falls on matra 16, with no landing matra "
-                                       "after '||', passes check: the landing is optional when reading")
 def test_a_tihai_that_lands_one_matra_early_is_reported(tmp_path):
     # P = TiRaKiTa Dha -, three times from matra 9: the last Dha falls on matra 16, not on sam
     text = "# taal: teentaal\n# form: tihai\n# start: 9\ntirkit dha - tirkit | dha - tirkit dha ||\n"

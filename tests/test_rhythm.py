@@ -82,7 +82,7 @@ def test_a_uniform_meter_keeps_the_first_matras_stroke_count():
 
 
 def test_a_pickup_starts_mid_cycle_and_lands_on_sam():
-    meter = Meter(TEENTAAL, start=13, cycles=1, landing=True)
+    meter = Meter(TEENTAAL, start=13, cycles=1, landing="must")
     beat = walk(meter, [S, M] * 4)
     assert beat.bar_due is C  # matras 13-16 close the cycle
     beat = walk(meter, [C, S, S, M], beat)
@@ -216,3 +216,19 @@ def test_sample_a_pickup_tihai_from_the_cli_and_check_it(tmp_path):
 def test_sample_refuses_a_start_outside_the_taal():
     result = invoke("sample", "--taal", "dadra", "--start", "7")
     assert result.exit_code == 2 and "start matra must be between 1 and 6" in result.stderr
+
+
+def test_a_tihai_that_lands_one_matra_early_is_an_error():
+    # its last Dha falls on matra 16, not on sam: the landing after '||' is missing
+    text = "# taal: teentaal\n# form: tihai\n# start: 9\ntirkit dha - tirkit | dha - tirkit dha ||"
+    [problem] = problems(text)
+    assert not problem.warning and "must fall on sam" in problem.message
+    assert problems(text + "\nDha") == []
+
+
+def test_any_form_may_close_with_a_landing_on_sam():
+    theme = "dhadha tete dhadha tete | dhadha tete dhage tinna | tata tete tata tete | dhadha tete dhage dhinna ||"
+    tihai = "dhadha tete dhage dhinna | dha - dhadha tete | dhage dhinna dha - | dhadha tete dhage dhinna ||"
+    assert errors(problems(f"# taal: teentaal\n# form: kaida\n{theme}\n{tihai}\ndha")) == []
+    assert problems(f"# taal: teentaal\n# form: theka\n{THEKA}\nDha") == []
+    assert "not closed" in problems(f"# taal: teentaal\n# form: theka\n{THEKA}\nDha Dha")[0].message

@@ -70,4 +70,6 @@ def test_two_cycle_theme_puts_khali_in_the_second_cycle():
 def test_tihai_may_land_on_sam_after_the_last_cycle():
     text = f"# taal: teentaal\n# form: tihai\n{THEKA}\n{THEKA}\nDha"
     assert problems(text) == []
-    assert "not closed" in problems(text.replace("tihai", "theka"))[0]
+    assert "must fall on sam" in problems(text[:-len("\nDha")])[0]  # a tihai needs its landing
+    assert problems(text.replace("tihai", "theka")) == []  # any piece may end on sam
+    assert "not closed" in problems(text.replace("tihai", "theka") + " Dhin")[0]

@@ -106,6 +106,8 @@ SYLLABLES: tuple[Syllable, ...] = (
 # Spellings of stroke groups and rests; ``Tir Kit`` as two words is two matras, each of two bols.
 GROUP_SPELLINGS: dict[str, tuple[str, ...]] = {
     "tir": ("Ti", "Ra"), "kit": ("Ki", "Ta"), "tirkit": ("Ti", "Ra", "Ki", "Ta"),
+    # "Dhir Dhir Kit Tak" in rela books: Dhir is Dhi Ra as Tir is Ti Ra; "trkt" is a book shorthand
+    "dhir": ("Dhi", "Ra"), "trkt": ("Ti", "Ra", "Ki", "Ta"),
     REST: (REST,), "s": (REST,), "ऽ": (REST,),
 }
 
