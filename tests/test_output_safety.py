@@ -313,3 +313,13 @@ def test_the_shipped_models_are_reachable_from_python():
 def test_a_bundle_records_its_corpus_by_name_not_by_path(trained):
     corpus = json.loads((trained / "config.json").read_text())["corpus"]
     assert corpus["name"] == "rupak.txt" and "path" not in corpus and len(corpus["sha256"]) == 64
+
+
+@pytest.mark.parametrize("domain", ["tabla", "japanese"])
+def test_the_shipped_bundles_record_no_builders_path(domain):
+    from seqgen.pretrained import pretrained_path
+
+    config = json.loads((pretrained_path(domain) / "config.json").read_text())
+    corpus = config["corpus"]
+    assert "path" not in corpus and "/" not in corpus["name"] and "\\" not in corpus["name"]
+    assert "/root" not in json.dumps(config) and "/home" not in json.dumps(config)
