@@ -5,7 +5,8 @@ token, on the same weights, in one run.
 The model is the default tabla model: ``--model DIR``, else ``models/tabla`` (``make demo`` trains
 it), else a default-shaped model with freshly initialised weights (embedding 64, 2 x 256 LSTM, the
 Teentaal corpus vocabulary). The shapes set the cost of a step, but what the weights learnt sets the
-bols per matra, hence how long each stream runs, so the trained model is the one to report.
+bols per matra, hence how long each stream runs, so the trained model is the one to report. With a
+trained model it also times one stream under the kaida (theme, 3 paltas, tihai) and tihai grammars.
 
     python benchmarks/sample_speed.py [--model models/tabla] [--repeats 3] [--json]
 """
@@ -64,6 +65,32 @@ def seqgen_rate(weights, vocab, streams: int, constrained: bool, cycles: int, re
     return statistics.median(rates)
 
 
+def form_rate(model_dir: str | None, form: str, repeats: int, **options) -> float | None:
+    """One stream under a form grammar (kaida with paltas, tihai) through the public entry point,
+    so the plan, the taal automaton and the sampler are all in the time. Needs a trained bundle."""
+    if model_dir is None:
+        return None
+    from seqgen.bundle import load
+    from seqgen.generation import compositions
+    from seqgen.sampling import SamplingConfig
+
+    bundle = load(model_dir)
+    rates = []
+    for repeat in range(repeats):
+        start = time.perf_counter()
+        [piece] = compositions(bundle, "teentaal", form=form, sampling=SamplingConfig(seed=repeat), **options)
+        tokens = len(bundle.tokenizer.document(parse_one(piece.text)).tokens)
+        rates.append(tokens / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def parse_one(text: str):
+    from seqgen.tokenizers.tabla_notation import parse
+
+    [composition] = parse(text)
+    return composition
+
+
 def baseline_rate(model, vocab, tokens: int) -> float:
     """Re-run the model on the last window for every token (what most tutorials do)."""
     import numpy as np
@@ -98,14 +125,19 @@ def main() -> None:
         results.append({"streams": streams, "constraint": "teentaal" if constrained else None,
                         "seqgen_tok_s": round(rate, 1), "baseline_tok_s": None if measured is None else round(measured, 2),
                         "ratio": None if measured is None else round(rate / measured, 1)})
+    for form, options in (("kaida", {"paltas": 3}), ("tihai", {})):
+        rate = form_rate(args.model, form, args.repeats, **options)
+        if rate is not None:
+            results.append({"streams": 1, "constraint": f"{form} form", "seqgen_tok_s": round(rate, 1),
+                            "baseline_tok_s": round(baseline, 2), "ratio": round(rate / baseline, 1)})
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"{'streams':>7} {'constraint':<10} {'seqgen tok/s':>13} {'baseline tok/s':>15} {'ratio':>8}")
+    print(f"{'streams':>7} {'constraint':<12} {'seqgen tok/s':>13} {'baseline tok/s':>15} {'ratio':>8}")
     for row in results:
         baseline_text = "-" if row["baseline_tok_s"] is None else f"{row['baseline_tok_s']:.1f}"
         ratio_text = "-" if row["ratio"] is None else f"{row['ratio']:.0f}x"
-        print(f"{row['streams']:>7} {row['constraint'] or 'none':<10} {row['seqgen_tok_s']:>13,.0f} "
+        print(f"{row['streams']:>7} {row['constraint'] or 'none':<12} {row['seqgen_tok_s']:>13,.0f} "
               f"{baseline_text:>15} {ratio_text:>8}")
     print("baseline: model.predict on the last window for every token, one stream")
 

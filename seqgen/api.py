@@ -376,17 +376,20 @@ class Generator:
 
         return evaluate(self.bundle, file, order=order, encoding=encoding)
 
-    def compositions(self, taal: str = "teentaal", cycles: int = 4, n: int = 1, *, form: str | None = None,
-                     khali: str | None = None, layakari: int | None = None, prime: str | None = None,
-                     allow_unknown: bool = False, constrained: bool = True, start: int = 1, theme_cycles: int = 1,
-                     **sampling: Any) -> list[dict]:
+    def compositions(self, taal: str = "teentaal", cycles: int | None = None, n: int = 1, *,
+                     form: str | None = None, khali: str | None = None, layakari: int | None = None,
+                     prime: str | None = None, allow_unknown: bool = False, constrained: bool = True,
+                     start: int | None = None, theme_cycles: int = 1, paltas: int = 0, phrase: int | None = None,
+                     gap: int | None = None, **sampling: Any) -> list[dict]:
         """Generate tabla compositions; every cycle fits the taal (the shape is enforced while sampling).
 
         Args:
             taal: a registered taal name.
-            cycles: cycles per composition.
+            cycles: cycles per composition (default: what the form needs; 4 for forms without a grammar).
             n: compositions to return.
-            form: condition on a form (``theka``, ``kaida``, ``tihai``...); kaida/rela get the hard khali rule.
+            form: ``tihai``, ``tukda``, ``chakradar``, ``kaida``, ``rela`` and ``prakar`` are built by their
+                grammar (the model picks the phrases); other forms the model knows (``theka``...) are
+                sampled in taal.
             khali: ``hard``, ``soft`` or ``off`` (default: by form).
             layakari: strokes per matra (1-16); default: any, uniform within a composition.
             prime: tabla notation to continue from.
@@ -394,11 +397,17 @@ class Generator:
             constrained: False samples freely (for measuring how often the raw model keeps the taal).
             start: the matra the piece begins on; after sam (> 1) it is a pickup and lands on sam.
             theme_cycles: length of a kaida's or rela's theme, whose third quarter is its khali.
+            paltas: variations of a kaida's or rela's theme before its closing tihai.
+            phrase, gap: a tihai's phrase and gap in strokes (default: the longest dam tihai in a cycle).
             **sampling: ``temperature``, ``top_k``, ``top_p``, ``greedy``, ``beam``, ``seed``.
 
         Returns:
             Dicts with ``taal``, ``form``, ``start``, ``cycles`` (lists of matras; a landing on sam
-            is a last cycle of one matra) and canonical ``text``.
+            is a last cycle of one matra), ``sections`` (``kind``, ``matras`` span counted from the
+            piece's first matra, ``strokes`` span, ``text``) and canonical ``text``.
+
+        Example:
+            >>> seqgen.load("pretrained:tabla").compositions(form="kaida", paltas=2, seed=3)[0]["sections"]
 
         Example:
             >>> seqgen.load("models/tabla").compositions(taal="teentaal", cycles=2, n=3, seed=7)
@@ -407,7 +416,8 @@ class Generator:
         from seqgen.sampling import SamplingConfig
 
         generated = compositions(self.bundle, taal, cycles, n, form, khali, layakari, prime, allow_unknown,
-                                 constrained, SamplingConfig.from_options(sampling), start, theme_cycles)
+                                 constrained, SamplingConfig.from_options(sampling), start, theme_cycles,
+                                 paltas, phrase, gap)
         return [composition.to_dict() for composition in generated]
 
     def stanzas(self, n: int = 3, lines: int = 4, *, min_tokens: int = 3, max_tokens: int = 12,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from seqgen.errors import SeqgenError
+from seqgen.errors import Location, SeqgenError
+from seqgen.taals import get_taal
 from seqgen.tokenizers.bols import Lexicon
 from seqgen.tokenizers.tabla_notation import read
-from seqgen.validator import errors, validate
+from seqgen.validator import CADENTIAL_FORMS, Problem, closing_tihai, errors, validate
 
 
 @dataclass
@@ -23,6 +24,7 @@ class CheckReport:
     invalid: int = 0
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was recognised, e.g. a tihai and where it starts
 
     def summary(self) -> str:
         findings = f", {len(self.warnings)} warnings" if self.warnings else ""
@@ -44,12 +46,30 @@ def check_text(text: str, source: str, taal: str | None = None, lexicon: Lexicon
         report.cycles += len(composition.cycles)
         problems = [str(problem) for problem in reading_problems]
         findings = [] if problems else validate(composition, taal)
+        if not problems and not errors(findings):
+            note, finding = _tihai_finding(composition, taal)
+            report.notes += [note] if note else []
+            findings += [finding] if finding else []
         problems += [str(problem) for problem in findings if strict or not problem.warning]
         report.warnings += [str(problem) for problem in findings if problem.warning and not strict]
         if problems:
             report.invalid += 1
             report.problems += problems
     return report
+
+
+def _tihai_finding(composition, taal_name: str | None) -> tuple[str | None, Problem | None]:
+    """A note naming the tihai a valid composition ends with (where it starts, whether it lands on
+    sam); for a tihai-ending form without one, a warning instead."""
+    record = get_taal(taal_name or composition.taal)
+    found = closing_tihai(composition, record)
+    where = Location(composition.source, composition.line, 1 if composition.line else 0)
+    if found is not None and (found.on_sam or composition.form in CADENTIAL_FORMS):
+        return f"{where}: {composition.describe()}: {found.describe(composition.form)}", None
+    if composition.form in CADENTIAL_FORMS:
+        message = "no tihai: no phrase is played three times into the stroke on sam"
+        return None, Problem(where, composition.describe(), 0, message, warning=True)
+    return None, None
 
 
 def require_valid(text: str, source: str, lexicon: Lexicon | None = None) -> None:

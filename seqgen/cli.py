@@ -249,8 +249,8 @@ def check(
         get_taal(taal)
     syllables = _lexicon(lexicon)
     report = check_text(read_text(file, encoding), str(file), taal, syllables, strict)
-    for problem in report.problems + report.warnings:
-        emit(problem)
+    for line in report.problems + report.warnings + report.notes:
+        emit(line)
     typer.echo(report.summary(), err=True)
     if report.problems:
         raise typer.Exit(EXIT_PROBLEMS)
@@ -405,6 +405,15 @@ def evaluate(
         emit(f"valid in taal    free: {structure['unconstrained_valid']:.0%} of {structure['samples']} samples "
                    f"({structure['unconstrained_cycles_valid']:.0%} of their cycles); "
                    f"with the {structure['taal']} constraint: {structure['constrained_valid']:.0%}")
+    if "forms" in result:
+        forms = result["forms"]
+        emit(f"forms            per taal, {forms['samples_per_taal']} samples each: tihais landing on sam / kaidas "
+             f"with mirrored khali quarters")
+        for taal, shares in forms["per_taal"].items():
+            emit(f"  {taal:<12} {shares['tihai_on_sam']:.0%} / {shares['kaida_mirrored']:.0%}")
+        novelty = forms["novelty"]
+        emit(f"novelty          {novelty['copied_from_corpus']:.1%} of {novelty['cycles']} generated cycles are "
+             f"copied whole from the training compositions")
 
 
 # Sampling options shared by `sample` and `lyrics`, declared once.
@@ -458,12 +467,18 @@ def _warnings_to_stderr() -> None:
 def sample(
     taal: str = typer.Option("teentaal", help="Taal of the compositions (see `seqgen taals`)."),
     model: Optional[Path] = typer.Option(None, help=with_default("Bundle.", "models/tabla, else the shipped model")),
-    cycles: int = typer.Option(4, help="Cycles per composition."),
+    cycles: Optional[int] = typer.Option(None, help=with_default("Cycles per composition.",
+                                                                  "what the form needs, else 4")),
     n: int = typer.Option(1, "--n", help="Number of compositions."),
-    form: Optional[str] = typer.Option(None, help="theka, prakar, kaida, rela, peshkar, tukda, tihai, chakradar."),
+    form: Optional[str] = typer.Option(None, help="tihai, tukda, chakradar, kaida, rela and prakar are built by "
+                                                  "their grammar; theka, peshkar... are sampled in taal."),
+    paltas: int = typer.Option(0, help="Kaida or rela: variations of the theme before the closing tihai."),
+    phrase: Optional[int] = typer.Option(None, help="Tihai or tukda: strokes in the phrase played three times."),
+    gap: Optional[int] = typer.Option(None, help="Tihai or tukda: rests between the phrases (0: bedam)."),
     khali: Optional[str] = typer.Option(None, help=with_default("Khali rule: hard, soft or off.", "by form")),
     layakari: Optional[int] = typer.Option(None, help=with_default("Strokes per matra, 1-16.", "any, uniform")),
-    start: int = typer.Option(1, help="Matra the piece begins on; after sam it is a pickup that lands on sam."),
+    start: Optional[int] = typer.Option(None, help=with_default(
+        "Matra the piece begins on; after sam it is a pickup that lands on sam.", "1, or where a tihai must")),
     theme_cycles: int = typer.Option(1, help="Cycles in a kaida's or rela's theme (its third quarter is khali)."),
     temperature: Temperature = 1.0,
     top_k: TopK = 0,
@@ -490,14 +505,15 @@ def sample(
     generator = load(_resolve_model(model, "tabla"))
     results = generator.compositions(taal=record.name, cycles=cycles, n=n, form=form, khali=khali,
                                      layakari=layakari, prime=prime, allow_unknown=allow_unknown, start=start,
-                                     theme_cycles=theme_cycles, **settings)
+                                     theme_cycles=theme_cycles, paltas=paltas, phrase=phrase, gap=gap, **settings)
     if chosen == "json":
         emit(json.dumps(results, ensure_ascii=False, indent=2))
     elif chosen == "text":
-        emit("\n".join(result["text"] for result in results), nl=True)
+        emit("\n\n".join(result["text"] for result in results), nl=True)  # a blank line between pieces
     else:
         title = f"{record.name} ({record.matras} matras){' - ' + form if form else ''}"
-        emit("\n".join(grid(result["cycles"], record, title, result["start"]) for result in results), nl=False)
+        emit("\n".join(grid(result["cycles"], record, title, result["start"], result["sections"])
+                       for result in results), nl=False)
 
 
 @app.command()

@@ -162,6 +162,7 @@ class TaalConstraint:
         start: the 1-based matra the piece begins on (a pickup when > 1; it then lands on sam).
         theme_cycles: a kaida's or rela's theme length, whose third quarter is the khali region.
         bass: which bols let the bayan ring (default: the built-in lexicon's; a bundle passes its own).
+        landing: ``must`` or ``no`` to override the form's landing on sam (a kaida closing with a tihai).
 
     Raises:
         SeqgenError: bad values, a vocabulary without the bar tokens, or more cycles than
@@ -170,7 +171,7 @@ class TaalConstraint:
 
     def __init__(self, vocab: Vocab, taal: Taal, cycles: int, form: str | None = None, khali: str | None = None,
                  layakaris: tuple[int, ...] = LAYAKARIS, uniform: bool = True, start: int = 1,
-                 theme_cycles: int = 1, bass=is_bass):
+                 theme_cycles: int = 1, bass=is_bass, landing: str | None = None):
         if cycles < 1:
             raise SeqgenError(f"cycles must be at least 1, got {cycles}")
         if not layakaris or any(value not in LAYAKARIS for value in layakaris):
@@ -181,7 +182,7 @@ class TaalConstraint:
             raise SeqgenError(f"unknown khali mode {khali!r}; use one of {', '.join(KHALI_MODES)}")
         self.vocab, self.taal, self.cycles, self.form = vocab, taal, cycles, form
         self.layakaris, self.uniform, self.khali = tuple(sorted(layakaris)), uniform, khali
-        self.meter = Meter(taal, start=start, cycles=cycles, landing=landing_of(form, start),
+        self.meter = Meter(taal, start=start, cycles=cycles, landing=landing or landing_of(form, start),
                            strokes=self.layakaris, uniform=uniform, khali=khali,
                            theme_matras=theme_cycles * taal.matras if form in KHALI_RULE_FORMS else None)
         self._require(MATRA_END, VIBHAG_END, CYCLE_END, END)

@@ -113,6 +113,7 @@ def evaluate(bundle, file: str | Path | None = None, order: int = 3, encoding: s
     }
     if bundle.domain == "tabla":
         result["structure"] = structure_metrics(bundle)
+        result["forms"] = form_metrics(bundle)
     return result
 
 
@@ -124,9 +125,9 @@ def structure_metrics(bundle, samples: int = 20, cycles: int = 2, seed: int = 0)
     from seqgen.taals import TAALS
     from seqgen.tokenizers.tabla import taal_token
     from seqgen.tokenizers.tabla_notation import Composition, read
-    from seqgen.validator import validate
+    from seqgen.validator import errors, validate
 
-    taal = next((name for name in TAALS if taal_token(name) in bundle.vocab), "teentaal")
+    taal = corpus_taal(bundle)
 
     def valid_shares(constrained: bool) -> tuple[float, float]:
         # free samples run until the model ends them (up to a generous cap)
@@ -136,15 +137,105 @@ def structure_metrics(bundle, samples: int = 20, cycles: int = 2, seed: int = 0)
         for composition in generated:
             # a free sample may not even read as notation (a matra of 40 strokes): that is invalid, not an error
             [(parsed, unreadable)] = read(composition.text)[:1] or [(Composition(), [])]
-            valid_samples += bool(parsed.cycles) and not unreadable and not validate(parsed, taal)
+            valid_samples += bool(parsed.cycles) and not unreadable and not errors(validate(parsed, taal))
             for cycle in parsed.cycles:
                 if cycle.closed:
                     closed += 1
                     single = Composition(cycles=[cycle])
-                    valid_cycles += not validate(single, taal)
+                    valid_cycles += not errors(validate(single, taal))
         return valid_samples / samples, (valid_cycles / closed if closed else 0.0)
 
     free_samples, free_cycles = valid_shares(False)
     constrained_samples, _ = valid_shares(True)
     return {"taal": taal, "samples": samples, "unconstrained_valid": free_samples,
             "unconstrained_cycles_valid": free_cycles, "constrained_valid": constrained_samples}
+
+
+def corpus_taal(bundle) -> str:
+    """The taal the bundle's training compositions name most often (teentaal when none does)."""
+    from collections import Counter
+
+    from seqgen.tokenizers.tabla import header_token_value
+
+    tokens = bundle.vocab.decode(bundle.splits()["train"].tolist())
+    named = Counter(value for token in tokens if (value := header_token_value(token, "taal")) is not None)
+    return named.most_common(1)[0][0] if named else "teentaal"
+
+
+def form_metrics(bundle, samples: int = 5, seed: int = 0) -> dict:
+    """For each taal, the share of generated tihais that play three equal phrases into sam and of
+    generated kaidas (theme, a palta, tihai) whose every khali quarter mirrors its first quarter
+    stroke for stroke; and novelty: the share of generated cycles copied whole from the training
+    split. The form grammar is meant to make both shares 1.0; these numbers check that it does."""
+    from seqgen.generation import compositions
+    from seqgen.sampling import SamplingConfig
+    from seqgen.taals import TAALS
+
+    per_taal, generated = {}, []
+    config = SamplingConfig(seed=seed)
+    for name, taal in TAALS.items():
+        tihais = compositions(bundle, name, n=samples, form="tihai", sampling=config)
+        kaidas = compositions(bundle, name, n=samples, form="kaida", paltas=1, sampling=config,
+                              theme_cycles=_theme_cycles_for(taal))
+        per_taal[name] = {"tihai_on_sam": _share(tihais, lambda piece: _lands_on_sam(piece, taal)),
+                          "kaida_mirrored": _share(kaidas, lambda piece: _mirrors(piece, taal))}
+        generated += [tuple(cycle) for piece in tihais + kaidas for cycle in piece.cycles[:-1]]
+    corpus = _corpus_cycles(bundle)
+    copied = sum(cycle in corpus for cycle in generated)
+    return {"samples_per_taal": samples, "per_taal": per_taal,
+            "novelty": {"cycles": len(generated), "copied_from_corpus": copied / len(generated) if generated else 0.0}}
+
+
+def _share(pieces, test) -> float:
+    return sum(bool(test(piece)) for piece in pieces) / len(pieces) if pieces else 0.0
+
+
+def _theme_cycles_for(taal) -> int:
+    from seqgen.forms import theme_quarters
+
+    q1, q2, q3, q4 = theme_quarters(taal.matras)
+    return 1 if len(q1) == len(q3) and len(q2) == len(q4) and len(q1) else 2
+
+
+def _lands_on_sam(piece, taal) -> bool:
+    from seqgen.tokenizers.tabla_notation import parse
+    from seqgen.validator import closing_tihai, errors, validate
+
+    [composition] = parse(piece.text)
+    found = closing_tihai(composition, taal)
+    return not errors(validate(composition)) and found is not None and found.on_sam
+
+
+def _mirrors(piece, taal) -> bool:
+    """Every theme and palta unit: khali quarter == first quarter closed, stroke for stroke."""
+    from seqgen.forms import theme_quarters
+    from seqgen.tokenizers.bols import khali
+    from seqgen.tokenizers.tabla_notation import parse
+    from seqgen.validator import theme_cycles_of, theme_matras
+
+    [composition] = parse(piece.text)
+    unit = theme_cycles_of(composition, taal) * taal.matras
+    matras = theme_matras(composition, taal)
+    q1, _, q3, _ = theme_quarters(unit)
+    units = [matras[start:start + unit] for start in range(0, len(matras) - unit + 1, unit)]
+    return bool(units) and all(
+        [khali(bol) for index in q1 for bol in part[index].bols] == [bol for index in q3 for bol in part[index].bols]
+        for part in units)
+
+
+def _corpus_cycles(bundle) -> set[tuple[str, ...]]:
+    """Every closed cycle of the training split, as its matras' canonical text."""
+    from seqgen.tokenizers.tabla import tokens_to_composition
+
+    tokens = bundle.vocab.decode(bundle.splits()["train"].tolist())
+    cycles: set[tuple[str, ...]] = set()
+    document: list[str] = []
+    for token in tokens + ["</s>"]:
+        if token in ("<s>", "</s>"):
+            for cycle in tokens_to_composition(document).cycles if document else []:
+                if cycle.closed:
+                    cycles.add(tuple(matra.text for matra in cycle.matras))
+            document = []
+        else:
+            document.append(token)
+    return cycles

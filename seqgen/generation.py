@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
-from seqgen.constraints import LAYAKARIS, StanzaConstraint, TaalConstraint
+from seqgen.constraints import LAYAKARIS, AllOf, StanzaConstraint, TaalConstraint
 from seqgen.errors import SeqgenError
+from seqgen.forms import (DEFAULT_LAYAKARI, GRAMMAR_FORMS, MAX_PALTAS, THEME_FORMS, Plan, PlanConstraint,
+                          TihaiShape, chakradar_plan, kaida_plan, prakar_plan, tihai_plan)
 from seqgen.numpy_model import from_bundle
 from seqgen.sampling import Sampler, SamplingConfig, flag, optional_text, whole_number
 from seqgen.taals import Taal, get_taal
 from seqgen.tokenizers import Document
 from seqgen.tokenizers.lyrics import LINE_END, STANZA_END, normalize, split_songs
 from seqgen.rhythm import Beat, Meter
-from seqgen.tokenizers.bols import is_bass
+from seqgen.tokenizers.bols import DEFAULT_LEXICON
 from seqgen.tokenizers.tabla import (CYCLE_END, VIBHAG_END, composition_tokens, form_token, matra_tokens,
                                      start_token, taal_token)
 from seqgen.tokenizers.tabla_notation import Composition, Matra, parse
@@ -43,9 +46,11 @@ class GeneratedComposition:
     cycles: list[list[str]]
     text: str
     start: int = 1
+    sections: list[dict] = dataclass_field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"taal": self.taal, "form": self.form, "start": self.start, "cycles": self.cycles, "text": self.text}
+        return {"taal": self.taal, "form": self.form, "start": self.start, "cycles": self.cycles,
+                "sections": self.sections, "text": self.text}
 
 
 def _sampler(bundle) -> Sampler:
@@ -70,58 +75,138 @@ def encode_prime(vocab, tokens: list[str], allow_unknown: bool) -> list[int]:
     return vocab.encode(tokens)
 
 
-def compositions(bundle, taal: str = "teentaal", cycles: int = 4, n: int = 1, form: str | None = None,
+def compositions(bundle, taal: str = "teentaal", cycles: int | None = None, n: int = 1, form: str | None = None,
                  khali: str | None = None, layakari: int | None = None, prime: str | None = None,
                  allow_unknown: bool = False, constrained: bool = True,
-                 sampling: SamplingConfig = SamplingConfig(), start: int = 1,
-                 theme_cycles: int = 1) -> list[GeneratedComposition]:
-    """``n`` compositions of ``cycles`` cycles of ``taal`` (every one valid when ``constrained``).
+                 sampling: SamplingConfig = SamplingConfig(), start: int | None = None,
+                 theme_cycles: int = 1, paltas: int = 0, phrase: int | None = None,
+                 gap: int | None = None) -> list[GeneratedComposition]:
+    """``n`` compositions of ``taal`` (every one valid when ``constrained``).
 
+    Forms with a grammar (``forms.GRAMMAR_FORMS``: tihai, tukda, chakradar, kaida, rela, prakar) are
+    sampled under their plan: the LSTM picks the free strokes, the plan fixes repetition, mirroring
+    and the arithmetic that lands on sam; the plan also decides the cycles and the start unless
+    they are given. Other forms get ``cycles`` (default 4) cycles under the taal automaton alone.
     The prime's cycles count toward ``cycles``; a prime that breaks the taal, the form's khali
-    rule or the layakari is refused, naming its first misplaced bol or bar. A piece that starts
-    after sam (``start`` > 1) or has a cadential form ends with one stroke on sam; a kaida's or
-    rela's khali quarter is the third quarter of a theme of ``theme_cycles`` cycles.
+    rule or the layakari is refused, naming its first misplaced bol or bar.
 
     Raises:
-        SeqgenError: a wrong argument type or value, an unknown taal or form, a prime that
-            breaks the shape, or a request too long to generate.
+        SeqgenError: a wrong argument type or value, an unknown taal or form, an impossible form
+            request, a prime that breaks the shape, or a request too long to generate.
     """
     _require_domain(bundle, "tabla")
     record = get_taal(_text(taal, "taal"))
-    cycles = whole_number(cycles, "cycles", minimum=1)
+    request = _FormRequest.read(record, cycles, form, layakari, start, theme_cycles, paltas, phrase, gap)
     n = whole_number(n, "the number of compositions", minimum=1)
-    layakaris = _layakaris(layakari)
     khali = optional_text(khali, "khali")
     prime, allow_unknown = optional_text(prime, "prime"), flag(allow_unknown, "allow_unknown")
     constrained, sampling = flag(constrained, "constrained"), _sampling(sampling)
-    start = whole_number(start, "start matra", minimum=1)
-    if start > record.matras:
-        raise SeqgenError(f"start matra must be between 1 and {record.matras} in {record.name}, got {start}")
-    theme_cycles = whole_number(theme_cycles, "theme cycles", minimum=1)
     vocab = bundle.vocab
-    lexicon = getattr(bundle.tokenizer, "lexicon", None)
-    form = _form(vocab, optional_text(form, "form"))
+    lexicon = getattr(bundle.tokenizer, "lexicon", None) or DEFAULT_LEXICON
+    form = _form(vocab, request.form)
+    plan = request.plan(lexicon, sampling.seed) if constrained else None
+    start, cycles = (plan.start, plan.cycles) if plan else (request.start or 1, request.cycles or 4)
     header = [token for token in (taal_token(record.name), form and form_token(form),
                                   start > 1 and start_token(start)) if token and token in vocab]
     prime_tokens = _tabla_prime_tokens(prime, record, form, lexicon, start)
     prime_ids = encode_prime(vocab, prime_tokens, allow_unknown)
     constraint = state = None
     if constrained:
-        constraint = TaalConstraint(vocab, record, cycles, form, khali, layakaris, start=start,
-                                    theme_cycles=theme_cycles, bass=lexicon.is_bass if lexicon else is_bass)
+        constraint = _constraint(vocab, record, form, khali, request, plan, lexicon)
         state = constraint.read_prefix(prime_ids)
     generated = _sampler(bundle).generate([vocab.start_id, *vocab.encode(header), *prime_ids], n, sampling,
                                           constraint, state)
-    headers = _generated_headers(form, start, theme_cycles)
-    return [_composition(bundle, record.name, form, header + prime_tokens + vocab.decode(ids), headers, start)
-            for ids in generated]
+    headers = _generated_headers(form, start, request.theme_cycles, plan)
+    return [_composition(bundle, record.name, form, header + prime_tokens + vocab.decode(ids), headers, start,
+                         _sections(plan)) for ids in generated]
 
 
-def _generated_headers(form: str | None, start: int, theme_cycles: int) -> list[tuple[str, str]]:
-    """Headers that let the validator read a generated piece exactly as the sampler built it."""
+@dataclass(frozen=True)
+class _FormRequest:
+    """The rhythm and form options of a request, checked; ``plan`` builds the form's grammar."""
+
+    taal: Taal
+    form: str | None
+    cycles: int | None
+    start: int | None
+    layakari: int | None
+    theme_cycles: int
+    paltas: int
+    phrase: int | None
+    gap: int | None
+
+    @classmethod
+    def read(cls, taal: Taal, cycles, form, layakari, start, theme_cycles, paltas, phrase, gap) -> "_FormRequest":
+        form = optional_text(form, "form")
+        form = form.strip().lower() if form else None
+        cycles = None if cycles is None else whole_number(cycles, "cycles", minimum=1)
+        start = None if start is None else whole_number(start, "start matra", minimum=1)
+        if start is not None and start > taal.matras:
+            raise SeqgenError(f"start matra must be between 1 and {taal.matras} in {taal.name}, got {start}")
+        layakari = None if layakari is None else _layakaris(layakari)[0]
+        theme_cycles = whole_number(theme_cycles, "theme cycles", minimum=1)
+        paltas = whole_number(paltas, "paltas", minimum=0)
+        phrase = None if phrase is None else whole_number(phrase, "phrase strokes", minimum=1)
+        gap = None if gap is None else whole_number(gap, "gap strokes", minimum=0)
+        if paltas and form not in THEME_FORMS:
+            raise SeqgenError(f"paltas vary a theme: use them with --form kaida or rela (got form {form or 'none'})")
+        if paltas > MAX_PALTAS:
+            raise SeqgenError(f"at most {MAX_PALTAS} paltas, got {paltas}")
+        if (phrase is not None or gap is not None) and form not in ("tihai", "tukda"):
+            raise SeqgenError("--phrase and --gap shape a tihai: use them with --form tihai or tukda")
+        return cls(taal, form, cycles, start, layakari, theme_cycles, paltas, phrase, gap)
+
+    def plan(self, lexicon, seed: int | None) -> Plan | None:
+        """The form's plan, or None for a form without a grammar."""
+        if self.form not in GRAMMAR_FORMS:
+            return None
+        taal, layakari = self.taal, self.layakari or DEFAULT_LAYAKARI[self.form]
+        if self.form in ("tihai", "tukda"):
+            shape = None
+            if self.phrase is not None or self.gap is not None:
+                shape = TihaiShape(self.phrase or 2 * layakari, layakari if self.gap is None else self.gap)
+            return tihai_plan(taal, layakari, shape, self.cycles, self.start, self.form, seed)
+        if self.form == "chakradar":
+            return chakradar_plan(taal, layakari, self.cycles, self.start)
+        if self.form in THEME_FORMS:
+            if self.start not in (None, 1):
+                raise SeqgenError(f"a {self.form} begins on sam; leave out --start")
+            return kaida_plan(taal, layakari, self.theme_cycles, self.paltas, seed)
+        return prakar_plan(taal, layakari, self.cycles or 4, lexicon)
+
+
+def _constraint(vocab, taal: Taal, form, khali, request: _FormRequest, plan: Plan | None, lexicon):
+    """The taal automaton's constraint, with the form's plan beside it when the form has one."""
+    if plan is None:
+        return TaalConstraint(vocab, taal, request.cycles or 4, form, khali,
+                              (request.layakari,) if request.layakari else LAYAKARIS,
+                              start=request.start or 1, theme_cycles=request.theme_cycles, bass=lexicon.is_bass)
+    # the plan owns the khali (its quarters are copies), the meter the matras, bars and landing
+    meter = TaalConstraint(vocab, taal, plan.cycles, form, "off", (plan.layakari,), start=plan.start,
+                           theme_cycles=plan.theme_cycles, bass=lexicon.is_bass,
+                           landing="must" if plan.landing else "no")
+    return AllOf(meter, PlanConstraint(vocab, plan, meter.bol_ids, lexicon))
+
+
+def _sections(plan: Plan | None) -> list[dict]:
+    """The plan's sections as matra spans, counted from the piece's first matra (1-based)."""
+    if plan is None:
+        return []
+    return [{"kind": section.kind, "matras": [section.start // plan.layakari + 1,
+                                              (section.end - 1) // plan.layakari + 1],
+             "strokes": [section.start, section.end]}
+            for section in plan.sections]
+
+
+def _generated_headers(form: str | None, start: int, theme_cycles: int, plan: Plan | None) -> list[tuple[str, str]]:
+    """Headers that let the validator read a generated piece exactly as the sampler built it, and
+    name its sections (matras counted from the piece's first)."""
     headers = [("start", str(start))] if start > 1 else []
     if form in KHALI_RULE_FORMS:
         headers.append(("theme-cycles", str(theme_cycles)))
+    if plan is not None:
+        headers.append(("sections", "; ".join(f"{section['kind']} {section['matras'][0]}-{section['matras'][1]}"
+                                              for section in _sections(plan))))
     return headers
 
 
@@ -198,12 +283,15 @@ def _lay_into_vibhags(matras: list[Matra], taal: Taal, start: int = 1) -> list[s
 
 
 def _composition(bundle, taal: str, form: str | None, tokens: list[str], headers: list[tuple[str, str]],
-                 start: int) -> GeneratedComposition:
+                 start: int, sections: list[dict]) -> GeneratedComposition:
     composition = bundle.tokenizer.composition(Document(tuple(tokens)))
     known = {key for key, _ in composition.headers}
     composition.headers += [header for header in headers if header[0] not in known]
     cycles = [[matra.text for matra in cycle.matras] for cycle in composition.cycles]
-    return GeneratedComposition(taal, form, cycles, composition.text(), start)
+    matras = [matra for cycle in cycles for matra in cycle]
+    sections = [{**section, "text": " ".join(matras[section["matras"][0] - 1:section["matras"][1]])}
+                for section in sections]
+    return GeneratedComposition(taal, form, cycles, composition.text(), start, sections)
 
 
 def stanzas(bundle, count: int = 3, lines: int = 4, min_tokens: int = 3, max_tokens: int = 12,

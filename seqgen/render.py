@@ -13,7 +13,8 @@ from seqgen.rhythm import Beat, Meter
 from seqgen.taals import Taal
 
 
-def grid(cycles: list[list[str]], taal: Taal, title: str = "", start: int = 1) -> str:
+def grid(cycles: list[list[str]], taal: Taal, title: str = "", start: int = 1,
+         sections: list[dict] | None = None) -> str:
     """The grid of a composition, one block of three rows per cycle, vibhags split by ``|``.
 
     Args:
@@ -21,18 +22,38 @@ def grid(cycles: list[list[str]], taal: Taal, title: str = "", start: int = 1) -
         taal: the taal record.
         title: a first line, when given.
         start: the 1-based matra the composition begins on (a pickup when > 1).
+        sections: ``{"kind", "matras": [first, last]}`` spans (counted from the piece's first
+            matra); each is named above the row where it begins.
     """
     meter = Meter(taal, start=start)
     rows: list[list[tuple[int, str]]] = []
+    labels: list[list[str]] = []
+    begins = _section_starts(sections or [], meter)
     matras = [matra for cycle in cycles for matra in cycle]
     for done, matra in enumerate(matras):
         position = meter.matra_of(Beat(done=done))
         if not rows or position == 0:
             rows.append([])
+            labels.append([])
         rows[-1].append((position, matra))
+        labels[-1] += begins.get(done, [])
     blocks = [title] if title else []
-    blocks += [_row_block(row, taal) for row in rows]
+    blocks += [_labelled(_row_block(row, taal), names) for row, names in zip(rows, labels)]
     return "\n\n".join(blocks) + "\n"
+
+
+def _section_starts(sections: list[dict], meter: Meter) -> dict[int, list[str]]:
+    """Section names by the index of the matra they begin on, with that matra's number in the cycle."""
+    begins: dict[int, list[str]] = {}
+    for section in sections:
+        done = section["matras"][0] - 1
+        number = meter.matra_of(Beat(done=done)) + 1
+        begins.setdefault(done, []).append(f"{section['kind']} (from matra {number})")
+    return begins
+
+
+def _labelled(block: str, names: list[str]) -> str:
+    return f"[{'; '.join(names)}]\n{block}" if names else block
 
 
 def _row_block(row: list[tuple[int, str]], taal: Taal) -> str:

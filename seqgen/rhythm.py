@@ -147,7 +147,7 @@ class Meter:
             allowed.add(Event.END)
         if self.finished(beat) and self.landing == "no":
             return frozenset(allowed)
-        counts = (beat.layakari,) if beat.layakari else self.strokes
+        counts = self._counts(beat)
         if beat.strokes < max(counts):
             allowed.add(Event.STROKE)
         if beat.pulse and beat.strokes < max(counts):
@@ -155,6 +155,12 @@ class Meter:
         if beat.pulse and beat.strokes in counts:
             allowed.add(Event.MATRA)
         return frozenset(allowed)
+
+    def _counts(self, beat: Beat) -> tuple[int, ...]:
+        # the landing on sam is one stroke (or a few), whatever the piece's layakari
+        if self.finished(beat):
+            return tuple(range(1, max(self.strokes) + 1))
+        return (beat.layakari,) if beat.layakari else self.strokes
 
     def finished(self, beat: Beat) -> bool:
         """All requested cycles are written (never, when reading)."""
@@ -231,7 +237,7 @@ class Meter:
                 return ("its last stroke must fall on sam: write the landing matra on a line after the "
                         "last '||' (this one ends on the last matra of the cycle)")
             return f"the cycle is not closed with '||' ({matra} of {taal.matras} matras)"
-        counts = (beat.layakari,) if beat.layakari else self.strokes
+        counts = self._counts(beat)
         if event is Event.MATRA:
             return (f"a matra of {beat.strokes} strokes; this piece holds "
                     f"{' or '.join(map(str, counts))} per matra" if beat.pulse else "an empty pulse or matra")

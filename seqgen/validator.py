@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from seqgen.errors import Location
+from seqgen.forms import find_tihai
 from seqgen.rhythm import Beat, Event, Meter, RhythmError, first_quarter, khali_quarter
 from seqgen.taals import Taal, UnknownTaal, get_taal
 from seqgen.tokenizers.tabla_notation import Composition, Cycle, Matra
@@ -232,7 +233,7 @@ def _first_misplaced_matra(cycle: Cycle, expected: list[int]) -> Matra:
 
 def _check_khali_rule(report: _Report, taal: Taal, composition: Composition) -> None:
     theme_cycles = theme_cycles_of(composition, taal, report)
-    matras = [matra for cycle in composition.cycles for matra in cycle.matras]
+    matras = theme_matras(composition, taal)
     unit = theme_cycles * taal.matras
     lexicon = composition.lexicon
     for start in range(0, len(matras) - unit + 1, unit):
@@ -255,8 +256,63 @@ def theme_cycles_of(composition: Composition, taal: Taal, report: _Report | None
             return int(value)
         if report is not None:
             report.add(None, 0, f"'# theme-cycles: {value}' must be a positive whole number; inferring it")
-    return infer_theme_cycles([matra for cycle in composition.cycles for matra in cycle.matras], taal,
-                              composition.lexicon)
+    return infer_theme_cycles(theme_matras(composition, taal), taal, composition.lexicon)
+
+
+def theme_matras(composition: Composition, taal: Taal) -> list[Matra]:
+    """The matras of a kaida's or rela's theme and paltas: all of them up to the cycle where a
+    closing tihai begins (its own phrases are not theme units)."""
+    matras = [matra for cycle in composition.cycles for matra in cycle.matras]
+    found = closing_tihai(composition, taal)
+    if found is None:
+        return matras
+    first_matra = found.matra_index
+    return matras[:first_matra - (start_matra(composition, taal) - 1 + first_matra) % taal.matras]
+
+
+@dataclass(frozen=True)
+class ClosingTihai:
+    """A tihai that ends a composition: its shape, the matra (0-based, from the piece's first) where
+    its first stroke falls, where that is in the cycle, and whether its last stroke is on sam."""
+
+    phrase: int
+    gap: int
+    matra_index: int
+    cycle: int        # 1-based cycle of the composition where it starts
+    matra: int        # 1-based matra of that cycle
+    on_sam: bool
+    stroke: int = 1   # 1-based stroke of that matra where the phrase begins
+
+    def describe(self, form: str | None = None) -> str:
+        gap = f"gaps of {self.gap}" if self.gap else "no gaps (bedam)"
+        landing = "lands on sam" if self.on_sam else "does NOT land on sam"
+        where = f"cycle {self.cycle} matra {self.matra}" + (f" (its stroke {self.stroke})" if self.stroke > 1 else "")
+        kind = "chakradar" if form == "chakradar" else "tihai"
+        return f"{kind}: a phrase of {self.phrase} strokes three times with {gap}, from {where}; {landing}"
+
+
+def closing_tihai(composition: Composition, taal: Taal) -> ClosingTihai | None:
+    """The tihai the composition ends with (the same rule ``forms`` builds tihais by), or None.
+
+    The stroke on sam is the first of the landing matra after the last ``||``; a piece without a
+    landing is searched from its last stroke, and such a tihai does not land on sam.
+    """
+    strokes: list[tuple[str, int]] = []
+    matras = [matra for cycle in composition.cycles for matra in cycle.matras]
+    for index, matra in enumerate(matras):
+        strokes += [(bol, index) for bol in matra.bols]
+    landing = bool(composition.cycles) and not composition.cycles[-1].closed \
+        and len(composition.cycles[-1].matras) == 1 and len(composition.cycles) > 1
+    if landing:
+        strokes = strokes[:len(strokes) - len(matras[-1].bols) + 1]
+    found = find_tihai([bol for bol, _ in strokes])
+    if found is None:
+        return None
+    matra_index = strokes[found.start][1]
+    stroke = found.start - next(index for index, (_, matra) in enumerate(strokes) if matra == matra_index) + 1
+    position = start_matra(composition, taal) - 1 + matra_index
+    return ClosingTihai(found.shape.phrase, found.shape.gap, matra_index, position // taal.matras + 1,
+                        position % taal.matras + 1, landing, stroke)
 
 
 def infer_theme_cycles(matras: list[Matra], taal: Taal, lexicon) -> int:

@@ -62,8 +62,8 @@ def test_random_logits_always_give_valid_compositions(taal, cycles, seed, form):
             assert len(landing.matras) == 1
         else:
             assert composition.cycles == closed
-        counts = {len(matra.bols) for cycle in composition.cycles for matra in cycle.matras}
-        assert len(counts) == 1  # uniform layakari
+        counts = {len(matra.bols) for cycle in closed for matra in cycle.matras}
+        assert len(counts) == 1  # uniform layakari (the landing on sam is a stroke or a few, whatever it is)
 
 
 def test_hard_khali_keeps_bass_out_of_the_khali_quarter():

@@ -55,8 +55,9 @@ def test_cli_evaluate_json_on_a_file(bundle_dir):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == {"tokens", "cross_entropy_nats", "bits_per_token", "perplexity", "accuracy", "baseline",
-                         "structure"}
+                         "structure", "forms"}
     assert data["structure"]["constrained_valid"] == 1.0
+    assert all(shares["tihai_on_sam"] == 1.0 for shares in data["forms"]["per_taal"].values())
     assert set(data["baseline"]) == {"name", "perplexity", "accuracy"}
 
 
