@@ -449,20 +449,43 @@ class FoundTihai:
     start: int
 
 
+# The longest stretch searched for a tihai: 8 cycles of the longest taal at 20 strokes a matra.
+TIHAI_SEARCH_STROKES = MAX_TIHAI_CYCLES * 16 * 20
+
+
 def find_tihai(strokes: list[str], min_phrase: int = 2) -> FoundTihai | None:
     """The longest P G P G P (G all rests; P begins and ends with a stroke) that ends with the last
-    stroke of ``strokes`` (the one on sam); None when there is none."""
-    total = len(strokes)
+    stroke of ``strokes`` (the one on sam); None when there is none.
+
+    Because P begins and ends with a stroke, each gap is exactly the run of rests before the next
+    P, so one pass over phrase lengths finds every tihai: linear in the phrase lengths tried, and
+    only the last ``TIHAI_SEARCH_STROKES`` strokes are searched (a tihai is one cadence, not a
+    whole file).
+    """
+    tail = strokes[-TIHAI_SEARCH_STROKES:]
+    offset, total = len(strokes) - len(tail), len(tail)
+    if not tail or tail[-1] == REST:
+        return None
     best = None
     for phrase in range(min_phrase, total // 3 + 1):
-        for gap in range(0, (total - 3 * phrase) // 2 + 1):
-            begin = total - (3 * phrase + 2 * gap)
-            parts = [strokes[begin + k * (phrase + gap): begin + k * (phrase + gap) + phrase] for k in range(3)]
-            gaps = [strokes[begin + phrase + k * (phrase + gap): begin + phrase + k * (phrase + gap) + gap]
-                    for k in range(2)]
-            # a phrase begins and ends with a stroke: rests around it belong to the gaps
-            if parts[0] == parts[1] == parts[2] and all(bol == REST for g in gaps for bol in g) \
-                    and parts[0][0] != REST and parts[0][-1] != REST:
-                if best is None or phrase > best.shape.phrase:
-                    best = FoundTihai(TihaiShape(phrase, gap), begin)
+        third = total - phrase
+        if tail[third] == REST:
+            continue
+        gap = _rests_before(tail, third)
+        second = third - gap - phrase
+        if second < 0 or tail[second] == REST or tail[second:third - gap] != tail[third:]:
+            continue
+        if _rests_before(tail, second) < gap:
+            continue
+        first = second - gap - phrase
+        if first >= 0 and tail[first:second - gap] == tail[third:]:
+            best = FoundTihai(TihaiShape(phrase, gap), offset + first)
     return best
+
+
+def _rests_before(strokes: list[str], index: int) -> int:
+    """How many rests stand right before ``strokes[index]``."""
+    count = 0
+    while index - count - 1 >= 0 and strokes[index - count - 1] == REST:
+        count += 1
+    return count

@@ -223,3 +223,13 @@ def test_evaluate_measures_forms_and_novelty():
     corpus = _corpus_cycles(bundle)
     assert len(corpus) > 100
     assert 0.0 <= metrics["novelty"]["copied_from_corpus"] <= 1.0 and metrics["novelty"]["cycles"] > 0
+
+
+def test_finding_a_tihai_is_linear_so_check_handles_one_huge_composition(tmp_path):
+    # a cubic search would never finish on this; only the tail of a piece is searched
+    assert find_tihai(["Dha", "Ge", "Na", "Ti"] * 500_000 + ["-", "Dha"]) is None
+    theka = "Dha Dhin Dhin Dha | Dha Dhin Dhin Dha | Dha Tin Tin Ta | Ta Dhin Dhin Dha ||\n"
+    path = tmp_path / "long.txt"
+    path.write_text("# taal: teentaal\n# form: tihai\n" + theka * 3000 + "Dha\n")
+    result = invoke("check", path)
+    assert result.exit_code == 0 and "no tihai" in result.stdout
