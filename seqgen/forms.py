@@ -453,16 +453,16 @@ class FoundTihai:
 TIHAI_SEARCH_STROKES = MAX_TIHAI_CYCLES * 16 * 20
 
 
-def find_tihai(strokes: list[str], min_phrase: int = 2) -> FoundTihai | None:
+def find_tihai(strokes: list[str], min_phrase: int = 2, window: int = TIHAI_SEARCH_STROKES) -> FoundTihai | None:
     """The longest P G P G P (G all rests; P begins and ends with a stroke) that ends with the last
     stroke of ``strokes`` (the one on sam); None when there is none.
 
     Because P begins and ends with a stroke, each gap is exactly the run of rests before the next
     P, so one pass over phrase lengths finds every tihai: linear in the phrase lengths tried, and
-    only the last ``TIHAI_SEARCH_STROKES`` strokes are searched (a tihai is one cadence, not a
-    whole file).
+    only the last ``window`` strokes are searched (a tihai is one cadence of at most
+    ``MAX_TIHAI_CYCLES`` cycles, not a whole file).
     """
-    tail = strokes[-TIHAI_SEARCH_STROKES:]
+    tail = strokes[-window:]
     offset, total = len(strokes) - len(tail), len(tail)
     if not tail or tail[-1] == REST:
         return None

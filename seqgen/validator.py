@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from seqgen.errors import Location
-from seqgen.forms import find_tihai
+from seqgen.forms import MAX_TIHAI_CYCLES, find_tihai
 from seqgen.rhythm import Beat, Event, Meter, RhythmError, first_quarter, khali_quarter
 from seqgen.taals import Taal, UnknownTaal, get_taal
 from seqgen.tokenizers.tabla_notation import Composition, Cycle, Matra
@@ -305,7 +305,9 @@ def closing_tihai(composition: Composition, taal: Taal) -> ClosingTihai | None:
         and len(composition.cycles[-1].matras) == 1 and len(composition.cycles) > 1
     if landing:
         strokes = strokes[:len(strokes) - len(matras[-1].bols) + 1]
-    found = find_tihai([bol for bol, _ in strokes])
+    # a tihai is one cadence: search the strokes of its last MAX_TIHAI_CYCLES cycles only
+    window = sum(1 for _, matra in strokes if matra >= len(matras) - MAX_TIHAI_CYCLES * taal.matras - 1)
+    found = find_tihai([bol for bol, _ in strokes], window=window)
     if found is None:
         return None
     matra_index = strokes[found.start][1]

@@ -4,6 +4,7 @@ sections in the output; check recognising a tihai; impossible requests refused i
 
 import json
 
+import numpy as np
 import pytest
 
 import seqgen
@@ -228,8 +229,15 @@ def test_evaluate_measures_forms_and_novelty():
 def test_finding_a_tihai_is_linear_so_check_handles_one_huge_composition(tmp_path):
     # a cubic search would never finish on this; only the tail of a piece is searched
     assert find_tihai(["Dha", "Ge", "Na", "Ti"] * 500_000 + ["-", "Dha"]) is None
-    theka = "Dha Dhin Dhin Dha | Dha Dhin Dhin Dha | Dha Tin Tin Ta | Ta Dhin Dhin Dha ||\n"
+    # 3,000 cycles of random two-stroke matras: no phrase comes three times into the final Dha
+    rng = np.random.default_rng(0)
+    bols = ["Dha", "Dhin", "Ta", "Tin", "Na", "Ge", "Ke", "Ti"]
+
+    def vibhag():
+        return " ".join("".join(rng.choice(bols, size=2)) for _ in range(4))
+
+    lines = [" | ".join(vibhag() for _ in range(4)) + " ||" for _ in range(3000)]
     path = tmp_path / "long.txt"
-    path.write_text("# taal: teentaal\n# form: tihai\n" + theka * 3000 + "Dha\n")
+    path.write_text("# taal: teentaal\n# form: tihai\n" + "\n".join(lines) + "\nDha\n")
     result = invoke("check", path)
     assert result.exit_code == 0 and "no tihai" in result.stdout
