@@ -551,6 +551,45 @@ def lyrics(
         emit("\n\n".join("\n".join(stanza) for stanza in song))
 
 
+@app.command()
+@user_errors
+def serve(
+    host: Optional[str] = typer.Option(None, help=with_default(
+        "Address to listen on; one other machines can reach only when given here.", "127.0.0.1")),
+    port: int = typer.Option(8000, help="Port to listen on (0: any free one)."),
+    model: Optional[list[Path]] = typer.Option(None, help=with_default(
+        "Bundle for its domain (tabla or japanese); give it twice for both.",
+        "models/DOMAIN, else the shipped model")),
+    open_browser: bool = typer.Option(True, "--open/--no-open", help="Open the page in a web browser."),
+) -> None:
+    """Serve the practice page: generate, see the grid, play along, download WAV, MIDI and text."""
+    from seqgen.api import load
+    from seqgen.serve import DEFAULT_HOST, make_server, page_models, serve_until_interrupted
+
+    tabla, japanese = page_models(model or [], lambda domain: load(_resolve_model(None, domain)))
+    server = make_server(tabla, japanese, host or DEFAULT_HOST, port, allow_remote=host is not None)
+    if not server.loopback:
+        typer.echo(f"seqgen: warning: listening on {host}: other machines can reach this page, "
+                   f"which has no login", err=True)
+    emit(f"seqgen: the practice page is at {server.url} (Ctrl-C stops it)")
+    _flush_stdout()
+    if open_browser:
+        _open_browser(server.url)
+    serve_until_interrupted(server)
+
+
+def _open_browser(url: str) -> None:
+    """Open ``url`` in a graphical browser; with no display say so (a console browser would take
+    over the terminal the server is running in)."""
+    import webbrowser
+
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        typer.echo("seqgen: no display here; open the address above in a browser", err=True)
+        return
+    if not webbrowser.open(url):
+        typer.echo("seqgen: could not start a browser; open the address above in one", err=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
