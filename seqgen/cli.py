@@ -557,7 +557,7 @@ def serve(
     host: Optional[str] = typer.Option(None, help=with_default(
         "Address to listen on; one other machines can reach only when given here.", "127.0.0.1")),
     port: int = typer.Option(8000, help="Port to listen on (0: any free one)."),
-    model: Optional[list[Path]] = typer.Option(None, help=with_default(
+    model: Optional[list[Path]] = typer.Option(None, metavar="DIR", help=with_default(
         "Bundle for its domain (tabla or japanese); give it twice for both.",
         "models/DOMAIN, else the shipped model")),
     open_browser: bool = typer.Option(True, "--open/--no-open", help="Open the page in a web browser."),
