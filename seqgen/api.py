@@ -355,6 +355,20 @@ def load_pretrained(domain: str) -> "Generator":
     return Generator(bundles.load(pretrained_path(check_domain(domain))))
 
 
+def read_compositions(path: str | Path, *, lexicon: str | Path | None = None, encoding: str | None = None,
+                      taal: str | None = None) -> list:
+    """The compositions of a tabla notation file as the same dicts ``Generator.compositions`` returns,
+    with ``to_wav``, ``to_midi``, ``to_svg`` and ``to_png``.
+
+    Example:
+        >>> seqgen.read_compositions("kaida.txt")[0].to_wav("kaida.wav", laya="drut")
+    """
+    from seqgen.pieces import read_compositions as read
+    from seqgen.tokenizers.bols import load_lexicon
+
+    return read(path, load_lexicon(lexicon) if lexicon is not None else None, encoding, taal)
+
+
 class Generator:
     """A trained model with its vocabulary and tokenizer: sample, evaluate."""
 
@@ -404,21 +418,27 @@ class Generator:
         Returns:
             Dicts with ``taal``, ``form``, ``start``, ``cycles`` (lists of matras; a landing on sam
             is a last cycle of one matra), ``sections`` (``kind``, ``matras`` span counted from the
-            piece's first matra, ``strokes`` span, ``text``) and canonical ``text``.
+            piece's first matra, ``strokes`` span, ``text``) and canonical ``text``; each is a
+            ``pieces.Piece``, a dict that also offers ``to_wav(path, bpm=...)``, ``to_midi(path, bpm=...)``,
+            ``to_svg(path)`` and ``to_png(path)``.
 
         Example:
             >>> seqgen.load("pretrained:tabla").compositions(form="kaida", paltas=2, seed=3)[0]["sections"]
 
         Example:
             >>> seqgen.load("models/tabla").compositions(taal="teentaal", cycles=2, n=3, seed=7)
+
+        Example:
+            >>> seqgen.load("pretrained:tabla").compositions(seed=7)[0].to_wav("theka.wav", bpm=80)
         """
         from seqgen.generation import compositions
+        from seqgen.pieces import Piece
         from seqgen.sampling import SamplingConfig
 
         generated = compositions(self.bundle, taal, cycles, n, form, khali, layakari, prime, allow_unknown,
                                  constrained, SamplingConfig.from_options(sampling), start, theme_cycles,
                                  paltas, phrase, gap)
-        return [composition.to_dict() for composition in generated]
+        return [Piece(composition.to_dict()) for composition in generated]
 
     def stanzas(self, n: int = 3, lines: int = 4, *, min_tokens: int = 3, max_tokens: int = 12,
                 prime: str | None = None, allow_unknown: bool = False, **sampling: Any) -> list[list[str]]:

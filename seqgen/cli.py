@@ -462,6 +462,24 @@ def _warnings_to_stderr() -> None:
     warnings.showwarning = lambda message, *args, **kwargs: typer.echo(f"seqgen: warning: {message}", err=True)
 
 
+# Sound options shared by `play` and `sample`, declared once.
+WavOut = Annotated[Optional[Path], typer.Option(
+    "--wav", help="Write the audio to this WAV file.")]
+MidiOut = Annotated[Optional[Path], typer.Option(
+    "--midi", help="Write a MIDI file (dayan and bayan tracks, tempo set).")]
+Bpm = Annotated[Optional[float], typer.Option(
+    "--bpm", help="Tempo in matras a minute (10 to 600).")]
+Laya = Annotated[Optional[str], typer.Option(
+    "--laya", help=with_default("Named tempo: vilambit (45), madhya (90) or drut (180 matras a minute).",
+                                "madhya unless --bpm"))]
+Sa = Annotated[str, typer.Option("--sa", help="Tonic the dayan is tuned to: C, C#, Db ... B, with an octave "
+                                              "3-5 if wanted (A3).")]
+Loop = Annotated[int, typer.Option("--loop", help="Times to play each composition (1-100).")]
+Click = Annotated[bool, typer.Option("--click", help="A click on sam and a softer one on the khali mark.")]
+Theka = Annotated[bool, typer.Option("--theka", help="The taal's theka underneath, softer.")]
+PICTURES = ("svg", "png")
+
+
 @app.command()
 @user_errors
 def sample(
@@ -489,9 +507,19 @@ def sample(
     prime: Optional[str] = typer.Option(None, help="Tabla notation to start from, e.g. 'Dha Dhin Dhin Dha |'."),
     allow_unknown: bool = typer.Option(False, "--allow-unknown", help="Read unknown prime bols as <unk>."),
     format: Optional[str] = typer.Option(None, "--format", help=with_default(
-        "grid, text or json.", "grid on a terminal, else text")),
+        "grid, text, json, or a picture of the grid: svg or png (written to --out).", "grid on a terminal, else text")),
+    out: Optional[Path] = typer.Option(None, "--out", help="File for --format svg or png (svg alone goes to stdout)."),
+    wav: WavOut = None,
+    midi: MidiOut = None,
+    bpm: Bpm = None,
+    laya: Laya = None,
+    sa: Sa = "C#",
+    loop: Loop = 1,
+    click: Click = False,
+    theka: Theka = False,
 ) -> None:
-    """Generate tabla compositions whose every cycle fits the taal."""
+    """Generate tabla compositions whose every cycle fits the taal; --wav and --midi also write them
+    as sound (numbered -1, -2... when --n is more than 1)."""
     import json
 
     from seqgen.api import load
@@ -499,21 +527,149 @@ def sample(
     from seqgen.taals import get_taal
 
     record = get_taal(taal)
-    chosen = _check_format(format, ("grid", "text", "json"))
+    chosen = _check_format(format, ("grid", "text", "json", "svg", "png"))
+    _check_picture_out(chosen, out)
+    sound = _sound_settings(bpm, laya, sa, loop, click, theka) if wav or midi else None
     settings = _sampling(temperature, top_k, top_p, greedy, beam, seed)
     _warnings_to_stderr()
     generator = load(_resolve_model(model, "tabla"))
     results = generator.compositions(taal=record.name, cycles=cycles, n=n, form=form, khali=khali,
                                      layakari=layakari, prime=prime, allow_unknown=allow_unknown, start=start,
                                      theme_cycles=theme_cycles, paltas=paltas, phrase=phrase, gap=gap, **settings)
+    files = _sound_files(results, wav, midi, sound) if sound else []
+    if chosen in PICTURES:
+        _picture(results, chosen, out, files)
+    _write_files(files)
     if chosen == "json":
         emit(json.dumps(results, ensure_ascii=False, indent=2))
     elif chosen == "text":
         emit("\n\n".join(result["text"] for result in results), nl=True)  # a blank line between pieces
-    else:
+    elif chosen == "grid":
         title = f"{record.name} ({record.matras} matras){' - ' + form if form else ''}"
         emit("\n".join(grid(result["cycles"], record, title, result["start"], result["sections"])
                        for result in results), nl=False)
+
+
+def _sound_settings(bpm, laya, sa, loop, click, theka) -> dict:
+    """The sound options, checked before any model is loaded or file read."""
+    from seqgen.audio import tonic_frequency
+    from seqgen.timing import check_loop, tempo
+
+    tonic_frequency(sa)
+    return {"bpm": tempo(bpm, laya), "sa": sa, "loop": check_loop(loop), "click": click, "theka": theka}
+
+
+def numbered(path: Path, index: int, count: int) -> Path:
+    """``path`` itself for a single output, else ``NAME-1.wav``, ``NAME-2.wav``..."""
+    return path if count == 1 else path.with_name(f"{path.stem}-{index + 1}{path.suffix}")
+
+
+def _sound_files(pieces: list, wav: Optional[Path], midi: Optional[Path], sound: dict) -> list[tuple[Path, bytes]]:
+    """Every WAV and MIDI file's path and bytes, all rendered before any is written."""
+    files = []
+    for index, piece in enumerate(pieces):
+        if wav is not None:
+            files.append((numbered(wav, index, len(pieces)), piece.to_wav(**sound)))
+        if midi is not None:
+            files.append((numbered(midi, index, len(pieces)), piece.to_midi(bpm=sound["bpm"], loop=sound["loop"])))
+    return files
+
+
+def _check_picture_out(format: str, out: Optional[Path]) -> None:
+    if format == "png" and out is None:
+        raise SeqgenError("--format png needs --out FILE.png")
+    if out is not None and format not in PICTURES + ("grid",):
+        raise SeqgenError(f"--out is for --format grid, svg or png, not {format}")
+
+
+def _picture(pieces: list, format: str, out: Optional[Path], files: list) -> None:
+    """The grid picture of every piece, one sheet each on one page: to ``files`` or, for svg without
+    --out, on stdout."""
+    from seqgen.picture import picture
+
+    data = picture([piece.sheet() for piece in pieces], format)
+    if out is None:
+        emit(data.decode("utf-8"), nl=False)
+    else:
+        files.append((out, data))
+
+
+def _write_files(files: list[tuple[Path, bytes]]) -> None:
+    from seqgen.bundle import atomic_write
+
+    for path, data in files:
+        atomic_write(path, data)
+        typer.echo(f"seqgen: wrote {path}", err=True)
+
+
+@app.command()
+@user_errors
+def play(
+    file: Path = typer.Argument(..., help="Tabla notation file."),
+    wav: WavOut = None,
+    midi: MidiOut = None,
+    bpm: Bpm = None,
+    laya: Laya = None,
+    sa: Sa = "C#",
+    loop: Loop = 1,
+    click: Click = False,
+    theka: Theka = False,
+    taal: Optional[str] = typer.Option(None, help="Taal for every composition (default: each one's header)."),
+    lexicon: LexiconFile = None,
+    encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of FILE.", "UTF-8"),
+                                            callback=check_encoding_option),
+) -> None:
+    """Render every composition of FILE as sound: a WAV file (synthesized tabla) and/or a MIDI file.
+
+    With neither --wav nor --midi, writes FILE's name with .wav beside it. Several compositions are
+    numbered: NAME-1.wav, NAME-2.wav... Every file is checked and rendered before any is written.
+    """
+    from seqgen.api import read_compositions
+    from seqgen.taals import get_taal
+
+    sound = _sound_settings(bpm, laya, sa, loop, click, theka)
+    if taal is not None:
+        get_taal(taal)
+    pieces = read_compositions(file, lexicon=lexicon, encoding=encoding, taal=taal)
+    if wav is None and midi is None:
+        wav = file.with_suffix(".wav")
+    _write_files(_sound_files(pieces, wav, midi, sound))
+
+
+@app.command()
+@user_errors
+def render(
+    file: Path = typer.Argument(..., help="Tabla notation file."),
+    format: str = typer.Option("grid", "--format", help="grid (text), svg or png."),
+    out: Optional[Path] = typer.Option(None, "--out", help="File to write (needed for png; else stdout)."),
+    taal: Optional[str] = typer.Option(None, help="Taal for every composition (default: each one's header)."),
+    lexicon: LexiconFile = None,
+    encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of FILE.", "UTF-8"),
+                                            callback=check_encoding_option),
+) -> None:
+    """Draw every composition of FILE as a Bhatkhande grid: matra numbers, bols, X 2 0 3 marks and
+    section names; as text, or as a picture to print (svg or png)."""
+    from seqgen.api import read_compositions
+    from seqgen.render import grid
+    from seqgen.taals import get_taal
+
+    chosen = _check_format(format, ("grid",) + PICTURES)
+    _check_picture_out(chosen, out)
+    if taal is not None:
+        get_taal(taal)
+    pieces = read_compositions(file, lexicon=lexicon, encoding=encoding, taal=taal)
+    if chosen in PICTURES:
+        files: list = []
+        _picture(pieces, chosen, out, files)
+        _write_files(files)
+        return
+    sheets = [piece.sheet() for piece in pieces]
+    text = "\n".join(grid(sheet.cycles, sheet.taal, sheet.title, sheet.start, list(sheet.sections))
+                      for sheet in sheets)
+    if out is None:
+        emit(text, nl=False)
+    else:
+        _write_files([(out, text.encode("utf-8"))])
 
 
 @app.command()
