@@ -33,6 +33,12 @@ NAME is 1-12 ASCII letters and prints capitalised (``Tak``). Declaring a syllabl
 known with the same class is allowed and changes nothing; anything that would change a known
 syllable or spelling is an error.
 
+Real spellings: romanisations of the gharanas and books (``Tirikita``, ``Thun``, ``Kdatta``,
+``Ghidanag``, ``DhereDhere``) and bols printed in Devanagari (``धा धिं धिं धा``, ``तिरकिट``) read to
+canonical bols. Words that are not bols but turn up on real bol lines (the Bhatkhande marks ``X``,
+``0``, ``2``; dandas; ``Tak``, whose reading differs by gharana; Kathak syllables) are refused with a
+one-line reason saying what to write instead.
+
 Splitting is linear in the word's length: a word is cut into capitalised chunks (``Dha|Ge|TiT``),
 chunks that cannot be read alone are merged with as few neighbours as possible, and each chunk
 group is read case-free by a dynamic programme over positions bounded by the longest spelling.
@@ -96,9 +102,12 @@ SYLLABLES: tuple[Syllable, ...] = (
     _s("Ge", "bass", "Ke", "ghe", "gay"), _s("Ga", "bass", "Ka", "gha"), _s("Gi", "bass", "Ki"),
     _s("Ghi", "bass", "Ki"), _s("Ghen", "bass", "Ke"),
     _s("Ta", "closed", None, "tha"), _s("Taa", "closed"), _s("Tin", "closed", None, "teen"),
-    _s("Ti", "closed"), _s("Tii", "closed", None, "tee"), _s("Tu", "closed"), _s("Tun", "closed"),
+    # "Thu"/"Thun" are how many books romanise थु/थुन (Ta Thun, Thun Na): the open dayan strokes Tu, Tun
+    _s("Ti", "closed"), _s("Tii", "closed", None, "tee"), _s("Tu", "closed", None, "thu"),
+    _s("Tun", "closed", None, "thun"),
     _s("Te", "closed"), _s("Tit", "closed", None, "tet"), _s("Na", "closed", None, "naa"),
-    _s("Ne", "closed"), _s("Ra", "closed"), _s("Re", "closed"), _s("Ke", "closed"), _s("Ka", "closed"),
+    # "Ri" as in "Tirikita": the same middle stroke as the Ra of TiRaKiTa, only voiced with an i
+    _s("Ne", "closed"), _s("Ra", "closed", None, "ri"), _s("Re", "closed"), _s("Ke", "closed"), _s("Ka", "closed"),
     _s("Ki", "closed"), _s("Kii", "closed"), _s("Kat", "closed", None, "kath"), _s("Kar", "closed"),
     _s("Kran", "closed"), _s("Kra", "closed"), _s("Kri", "closed"), _s("Kru", "closed"),
     _s("Tra", "closed"), _s("Chap", "closed", None, "chaap"),
@@ -108,8 +117,63 @@ GROUP_SPELLINGS: dict[str, tuple[str, ...]] = {
     "tir": ("Ti", "Ra"), "kit": ("Ki", "Ta"), "tirkit": ("Ti", "Ra", "Ki", "Ta"),
     # "Dhir Dhir Kit Tak" in rela books: Dhir is Dhi Ra as Tir is Ti Ra; "trkt" is a book shorthand
     "dhir": ("Dhi", "Ra"), "trkt": ("Ti", "Ra", "Ki", "Ta"),
+    # Hindi drops a word's last short a when it is romanised (Tir = TiRa, Kit = KiTa, Dhir = DhiRa), so
+    # the Farukhabad "Ghidanag" is GhiDaNaGa: Nag = NaGa. ("Ghid" is left out: it would crowd the
+    # nearest-spelling suggestions for Ghin and the like; "GhidaNag" reads.)
+    "nag": ("Na", "Ga"),
+    # A doubled consonant marks a stressed stroke in romanised bols (Tinna = Tin Na, Dhetta = Dhet Ta),
+    # so the "tta" of "Kdatta" is one Ta after the flam: Kda Ta. Longest-first reading keeps
+    # "Katta", "Titta" and "Dhitta" as Kat Ta, Tit Ta and Dhet Ta.
+    "tta": ("Ta",),
     REST: (REST,), "s": (REST,), "ऽ": (REST,),
 }
+# Bols printed in Devanagari, as Hindi primers and books write them: one spelling per akshara, so
+# joined words read as in Latin (तिरकिट = TiRaKiTa, धागे = DhaGe, किटतक = KiTaTaKa). ट (the
+# retroflex t of तिरकिट) is Ta; the nasal (ं, ँ) or a virama (धिन्) makes Dhin/Tin; the long ी is Dhi
+# for धी (as "dhee" is) but Tii/Kii for ती/की, as "tee" reads.
+DEVANAGARI_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "धा": ("Dha",), **dict.fromkeys(("धिं", "धिँ", "धीं", "धिन्"), ("Dhin",)),
+    **dict.fromkeys(("धि", "धी"), ("Dhi",)),
+    "धे": ("Dhe",), **dict.fromkeys(("धेत", "धेत्", "धित", "धित्"), ("Dhet",)),
+    **dict.fromkeys(("दिं", "दिन्"), ("Din",)), "दि": ("Di",), "दा": ("Da",),
+    **dict.fromkeys(("गे", "घे"), ("Ge",)), **dict.fromkeys(("ग", "गा", "घ"), ("Ga",)), "गि": ("Gi",),
+    "घि": ("Ghi",), **dict.fromkeys(("घें", "घेन्"), ("Ghen",)),
+    **dict.fromkeys(("ता", "त", "ट"), ("Ta",)),
+    **dict.fromkeys(("तिं", "तिँ", "तीं", "तिन्"), ("Tin",)), "ति": ("Ti",), "ती": ("Tii",),
+    **dict.fromkeys(("तु", "तू"), ("Tu",)), "तुन्": ("Tun",),
+    **dict.fromkeys(("ते", "टे"), ("Te",)), **dict.fromkeys(("तित", "तित्"), ("Tit",)),
+    **dict.fromkeys(("ना", "न"), ("Na",)), "ने": ("Ne",), **dict.fromkeys(("र", "रा"), ("Ra",)), "रे": ("Re",),
+    "के": ("Ke",), **dict.fromkeys(("क", "का"), ("Ka",)), "कि": ("Ki",), "की": ("Kii",),
+    **dict.fromkeys(("कत", "कत्"), ("Kat",)),
+}
+GROUP_SPELLINGS.update(DEVANAGARI_SPELLINGS)
+# A bare न ends both the nasal syllable (धिन धिन धा = Dhin Dhin Dha) and a Na (धिनगिन = DhiNaGiNa,
+# as a teacher reads the joined Farukhabad phrase), so these read as one syllable only as a whole pulse.
+DEVANAGARI_WORDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("धिन", "धीन"), ("Dhin",)), **dict.fromkeys(("तिन", "तीन"), ("Tin",)), "दिन": ("Din",),
+    "तुन": ("Tun",), "घेन": ("Ghen",),
+}
+
+# Words that are not bols but that real transcriptions put on the bol line, and what to do instead.
+_MARK_HELP = "leave it out: seqgen places the X 2 0 3 marks from the taal"
+_NOT_BOLS: dict[str, str] = {
+    "x": f"is the sam mark of Bhatkhande notation, not a bol; {_MARK_HELP}",
+    "+": f"is the sam mark of some transcriptions, not a bol; {_MARK_HELP}",
+    # 0 is khali in every Bhatkhande grid; reading it as a rest would silently shift the cycle by a matra
+    "0": f"is the khali mark of Bhatkhande notation, not a bol or a rest; {_MARK_HELP}; write a rest as -",
+    "।": "(danda) is not a bol; write | to close a vibhag",
+    "॥": "(double danda) is not a bol; write || to close a cycle",
+}
+# Unknown syllables that deserve more than a nearest spelling.
+_UNKNOWN_HELP: dict[str, str] = {
+    # Punjab notation plays Tak as one stroke; Delhi books write "Kit Tak" for KiTa TaKa. Either reading
+    # silently chosen would be wrong for the other half of the players, so the writer says which.
+    "tak": "Tak is one stroke in Punjab notation: declare it with '# bols: Tak'; for Ta Ka write TaKa",
+    **dict.fromkeys(("thei", "tei", "thai", "tat", "aa"),
+                    "a Kathak syllable, not a tabla bol: write the tabla strokes, or declare it in '# bols:'"),
+}
+# Hindi books close vibhags with dandas, often touching the last bol ("धा।").
+_DANDA_HELP = {"॥": "a double danda: write || to close a cycle", "।": "a danda: write | to close a vibhag"}
 
 
 class BadWord(SeqgenError, ValueError):
@@ -129,6 +193,9 @@ class UnknownBol(BadWord):
         self.suggestions = suggestions
         inside = f" in {_short(word)!r}" if self.syllable != word else ""
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        advice = _UNKNOWN_HELP.get(self.syllable.lower()) or next(
+            (text for danda, text in _DANDA_HELP.items() if danda in self.syllable), None)
+        hint += f" ({advice})" if advice else ""
         super().__init__(f"unknown bol {_short(self.syllable)!r}{inside}{hint}", offset)
 
 
@@ -146,7 +213,8 @@ class Lexicon:
 
     def __init__(self, syllables: Iterable[Syllable], groups: dict[str, tuple[str, ...]] | None = None):
         self.syllables: dict[str, Syllable] = {}
-        self.spellings: dict[str, tuple[str, ...]] = dict(groups or {})
+        self.groups: dict[str, tuple[str, ...]] = dict(groups or {})
+        self.spellings: dict[str, tuple[str, ...]] = dict(self.groups)
         for syllable in syllables:
             self.syllables[syllable.name] = syllable
             for spelling in (syllable.name.lower(), *syllable.spellings):
@@ -207,8 +275,7 @@ class Lexicon:
                 merged[syllable.name] = Syllable(known.name, known.kind, known.khali, known.spellings + extra)
         if merged == self.syllables:
             return self
-        groups = {key: value for key, value in self.spellings.items() if len(value) > 1 or value == (REST,)}
-        return Lexicon(merged.values(), groups)
+        return Lexicon(merged.values(), self.groups)
 
     def check_declaration(self, syllable: Syllable) -> None:
         """Raise ``SeqgenError`` when ``syllable`` would change a known syllable or spelling.
@@ -257,12 +324,18 @@ class Lexicon:
         if len(word) > MAX_WORD_CHARS:
             raise BadWord(f"word of {len(word)} characters ({_short(word, 20)!r}) is too long for one matra "
                           f"(at most {MAX_WORD_CHARS} characters, {MAX_STROKES} strokes)")
+        not_bol = _NOT_BOLS.get(word.lower()) or (
+            f"is a vibhag or matra number, not a bol; {_MARK_HELP}" if word.isascii() and word.isdigit() else None)
+        if not_bol:
+            raise BadWord(f"{_short(word)!r} {not_bol}")
         pulses, offset = [], 0
         for text in word.split(PULSE_SEPARATOR):
             if not text:
+                spaced = "; matras are separated by spaces alone ('Dha Dhin', not 'Dha, Dhin')" \
+                    if word.endswith(PULSE_SEPARATOR) else ""
                 raise BadWord(f"empty pulse in {_short(word)!r}: a comma separates pulses inside one matra word "
-                              "(no spaces, nothing before the first or after the last)", offset)
-            pulses.append(self._split_pulse(word, text, offset))
+                              f"(no spaces, nothing before the first or after the last){spaced}", offset)
+            pulses.append(DEVANAGARI_WORDS.get(text) or self._split_pulse(word, text, offset))
             offset += len(text) + 1
         strokes = sum(len(pulse) for pulse in pulses)
         if strokes > MAX_STROKES:
