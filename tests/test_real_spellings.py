@@ -158,10 +158,10 @@ def test_marked_transcription_reports_each_mark_at_its_column(tmp_path):
     assert "'X' is the sam mark" in lines[0] and "'0' is the khali mark" in lines[2]
 
 
-def test_devanagari_with_dandas_is_located(tmp_path):
+def test_dandas_close_vibhags_and_cycles_as_hindi_books_write_them(tmp_path):
+    # '।' is '|' and '॥' is '||', spaced or touching the bol before them
     path = tmp_path / "hindi.txt"
-    path.write_text("# taal: keherwa\nधा गे ना ति । न क धि ना ॥\n", encoding="utf-8")
-    result = invoke("check", path)
-    assert result.exit_code == 1
-    lines = [line for line in result.stdout.splitlines() if line.startswith(str(path))]
-    assert lines[0].startswith(f"{path}:2:13: '।' (danda)"), lines
+    path.write_text("# taal: keherwa\nधा गे ना ति । न क धि ना ॥\nDha Ge Na Ti। Na Ka Dhi Na॥\n", encoding="utf-8")
+    assert invoke("check", path, "--strict").exit_code == 0
+    formatted = invoke("format", path).stdout.splitlines()
+    assert formatted[1:] == ["Dha Ge Na Ti | Na Ka Dhi Na ||"] * 2

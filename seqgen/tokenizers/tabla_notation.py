@@ -23,7 +23,9 @@ from seqgen.errors import LocatedError, Location, NotationError, SeqgenError
 from seqgen.tokenizers.bols import DEFAULT_LEXICON, PULSE_SEPARATOR, BadWord, Lexicon, declare, parse_item
 
 _HEADER = re.compile(r"#\s*([A-Za-z][\w-]*)\s*:\s*(.*?)\s*$")
-_ITEM = re.compile(r"\|\|?|[^\s|]+")
+# Bars are '|' and '||'; Hindi books write them as the dandas '।' and '॥'.
+_ITEM = re.compile(r"\|\|?|[।॥]|[^\s|।॥]+")
+_BARS = {"|": "|", "||": "||", "।": "|", "॥": "||"}
 # Keys whose values are names, printed in lower case.
 _NAME_KEYS = ("taal", "form")
 BOLS_KEY = "bols"
@@ -286,8 +288,8 @@ class _Reader:
             if self.problem_count >= MAX_PROBLEMS:
                 return
             item, column = match.group(), match.start() + 1
-            if item in ("|", "||"):
-                self._close_vibhag(item == "||", Location(self.source, number, column))
+            if item in _BARS:
+                self._close_vibhag(_BARS[item] == "||", Location(self.source, number, column))
             else:
                 self._read_word(item, number, column)
 
