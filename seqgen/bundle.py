@@ -14,6 +14,7 @@ import io
 import json
 import os
 import platform
+import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -52,10 +53,18 @@ _UMASK = _current_umask()
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename; a device such
+    as /dev/null is written in place (a rename would replace the device itself)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if _is_device(path):
+        try:
+            with open(path, "wb") as device:
+                device.write(payload)
+        except OSError as error:  # /dev/full: name the path, which a failed write does not
+            raise OSError(error.errno, error.strerror, str(path)) from None
+        return
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes 0600; files should read like any other
@@ -67,6 +76,19 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _is_device(path: Path) -> bool:
+    """True for a character device; refuses anything else there that is not a plain file (a folder,
+    a FIFO, a socket), which a rename would replace or could never write."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:  # nothing there yet (or unreachable: the write itself will say why)
+        return False
+    if stat.S_ISREG(mode) or stat.S_ISCHR(mode):
+        return stat.S_ISCHR(mode)
+    kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+    raise SeqgenError(f"{path}: {kind}; cannot write a file there")
 
 
 def save_keras_atomic(model, path: Path, include_optimizer: bool = True) -> None:

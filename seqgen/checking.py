@@ -46,6 +46,7 @@ def check_text(text: str, source: str, taal: str | None = None, lexicon: Lexicon
         report.cycles += len(composition.cycles)
         problems = [str(problem) for problem in reading_problems]
         findings = [] if problems else validate(composition, taal)
+        problems += [] if problems else _sections_problem(composition)
         if not problems and not errors(findings):
             note, finding = _tihai_finding(composition, taal)
             report.notes += [note] if note else []
@@ -56,6 +57,17 @@ def check_text(text: str, source: str, taal: str | None = None, lexicon: Lexicon
             report.invalid += 1
             report.problems += problems
     return report
+
+
+def _sections_problem(composition) -> list[str]:
+    """A ``# sections:`` header that render, play and the library would refuse, as a problem."""
+    from seqgen.pieces import sections_of  # lazily: pieces reads files through this package's peers
+
+    try:
+        sections_of(composition)
+    except SeqgenError as error:
+        return [str(error)]
+    return []
 
 
 def _tihai_finding(composition, taal_name: str | None) -> tuple[str | None, Problem | None]:

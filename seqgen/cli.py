@@ -546,8 +546,12 @@ def sample(
         emit("\n\n".join(result["text"] for result in results), nl=True)  # a blank line between pieces
     elif chosen == "grid":
         title = f"{record.name} ({record.matras} matras){' - ' + form if form else ''}"
-        emit("\n".join(grid(result["cycles"], record, title, result["start"], result["sections"])
-                       for result in results), nl=False)
+        text = "\n".join(grid(result["cycles"], record, title, result["start"], result["sections"])
+                         for result in results)
+        if out is None:
+            emit(text, nl=False)
+        else:  # --out with the text grid, as in `seqgen render`
+            _write_files([(out, text.encode("utf-8"))])
 
 
 def _sound_settings(bpm, laya, sa, loop, click, theka) -> dict:
@@ -561,6 +565,8 @@ def _sound_settings(bpm, laya, sa, loop, click, theka) -> dict:
 
 def numbered(path: Path, index: int, count: int) -> Path:
     """``path`` itself for a single output, else ``NAME-1.wav``, ``NAME-2.wav``..."""
+    if not path.name:  # '' or '.': a folder, which cannot be numbered or written
+        raise SeqgenError(f"'{path}' is a folder; --wav and --midi need a file name")
     return path if count == 1 else path.with_name(f"{path.stem}-{index + 1}{path.suffix}")
 
 

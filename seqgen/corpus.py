@@ -174,8 +174,8 @@ def _display(encoding: str) -> str:
 
 def _hint(data: bytes, tried: str) -> str:
     for candidate in _SUGGESTED_ENCODINGS:
-        if candidate == tried:
-            continue
+        if candidate == tried or (candidate == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff"))):
+            continue  # almost any even-length bytes decode as UTF-16: suggest it only with its byte-order mark
         try:
             data.decode(candidate)
         except UnicodeDecodeError:

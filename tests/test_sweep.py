@@ -1,0 +1,109 @@
+"""Failures found by an adversarial sweep of sample, check, render and play, each held fixed.
+
+Every test names the attempt that once failed: a device or FIFO replaced by a regular file, a
+traceback for a nameless sound path, an ignored ``--out``, a ``# sections:`` header that check
+passed and render refused, and an encoding hint that named the wrong encoding.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+import seqgen
+from seqgen.errors import SeqgenError
+from tests.cli_helpers import assert_clean_error, invoke
+
+THEKA = "Dha Dhin Dhin Dha | Dha Dhin Dhin Dha | Dha Tin Tin Ta | Ta Dhin Dhin Dha ||\n"
+SAMPLE = ("sample", "--form", "tihai", "--seed", "3")
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe.wav"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("option", ["--wav", "--midi", "--out"])
+def test_a_fifo_is_refused_and_left_a_fifo(option: str, fifo: Path) -> None:
+    # a rename over it used to replace the FIFO with a regular file and report success
+    extra = ("--format", "svg") if option == "--out" else ()
+    result = invoke(*SAMPLE, *extra, option, fifo)
+    assert_clean_error(result, str(fifo), "not a regular file")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+@pytest.mark.parametrize("option", ["--wav", "--midi"])
+def test_a_folder_is_refused_by_name(option: str, tmp_path: Path) -> None:
+    result = invoke(*SAMPLE, option, tmp_path)
+    assert_clean_error(result, str(tmp_path), "a folder")
+    assert list(tmp_path.iterdir()) == []  # no temporary file left behind
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_device_is_written_in_place_and_fails_cleanly() -> None:
+    # as root, a rename used to replace /dev/full itself with a regular file and say "wrote"
+    result = invoke(*SAMPLE, "--wav", "/dev/full")
+    assert_clean_error(result, "/dev/full", "no space left on device")
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_library_writes_to_a_folder_raise_seqgen_error(tmp_path: Path) -> None:
+    piece = seqgen.load("pretrained:tabla").compositions(form="tihai", seed=3)[0]
+    with pytest.raises(SeqgenError, match="a folder"):
+        piece.to_wav(tmp_path)
+    with pytest.raises(SeqgenError, match="a folder"):
+        piece.to_svg(tmp_path)
+
+
+@pytest.mark.parametrize("option", ["--wav", "--midi"])
+@pytest.mark.parametrize("count", ["1", "3"])
+def test_a_sound_path_without_a_name_is_refused(option: str, count: str, tmp_path: Path, monkeypatch) -> None:
+    # --n 3 with an empty name used to end in pathlib's ValueError traceback
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*SAMPLE, "--n", count, option, "")
+    assert_clean_error(result, "file name")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sample_grid_out_writes_the_grid_to_the_file(tmp_path: Path) -> None:
+    # --out was accepted with --format grid and silently ignored
+    shown = invoke(*SAMPLE, "--format", "grid")
+    target = tmp_path / "new" / "piece.grid"
+    written = invoke(*SAMPLE, "--format", "grid", "--out", target)
+    assert shown.exit_code == 0 and written.exit_code == 0, written.stderr
+    assert written.stdout == ""
+    assert target.read_text(encoding="utf-8") == shown.stdout
+
+
+@pytest.mark.parametrize("header", ["theme 1-99999999999", "a 10-2", "tihai 0-4"])
+def test_check_reports_a_sections_header_that_render_refuses(header: str, tmp_path: Path) -> None:
+    path = tmp_path / "piece.txt"
+    path.write_text(f"# taal: teentaal\n# sections: {header}\n{THEKA}", encoding="utf-8")
+    rendered = invoke("render", path)
+    assert_clean_error(rendered, "# sections:")
+    checked = invoke("check", path)
+    assert checked.exit_code == 1
+    assert f"'# sections:' item '{header}'" in checked.stdout
+
+
+def test_check_accepts_a_good_sections_header(tmp_path: Path) -> None:
+    path = tmp_path / "piece.txt"
+    path.write_text(f"# taal: teentaal\n# sections: theme 1-8; rest 9-16\n{THEKA}", encoding="utf-8")
+    assert invoke("check", path).exit_code == 0
+    assert invoke("render", path).exit_code == 0
+
+
+def test_a_latin1_file_is_not_said_to_read_as_utf16(tmp_path: Path) -> None:
+    # any even-length bytes decode as UTF-16, so the hint named it for a Latin-1 file
+    path = tmp_path / "piece.txt"
+    path.write_bytes(f"# taal: teentaal\n# title: caf\xe9\n{THEKA}".encode("latin-1"))
+    assert len(path.read_bytes()) % 2 == 0  # the case that used to decode as UTF-16
+    result = invoke("check", path)
+    assert_clean_error(result, "not valid UTF-8")
+    assert "utf-16" not in result.stderr
+
