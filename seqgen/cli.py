@@ -567,7 +567,9 @@ def numbered(path: Path, index: int, count: int) -> Path:
     """``path`` itself for a single output, else ``NAME-1.wav``, ``NAME-2.wav``..."""
     if not path.name:  # '' or '.': a folder, which cannot be numbered or written
         raise SeqgenError(f"'{path}' is a folder; --wav and --midi need a file name")
-    return path if count == 1 else path.with_name(f"{path.stem}-{index + 1}{path.suffix}")
+    if count == 1 or path.is_char_device():  # /dev/null takes every piece; /dev/null-2 would be a new file
+        return path
+    return path.with_name(f"{path.stem}-{index + 1}{path.suffix}")
 
 
 def _sound_files(pieces: list, wav: Optional[Path], midi: Optional[Path], sound: dict) -> list[tuple[Path, bytes]]:

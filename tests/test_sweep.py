@@ -107,3 +107,11 @@ def test_a_latin1_file_is_not_said_to_read_as_utf16(tmp_path: Path) -> None:
     assert_clean_error(result, "not valid UTF-8")
     assert "utf-16" not in result.stderr
 
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_several_pieces_to_a_device_are_not_numbered_beside_it() -> None:
+    # --n 2 --wav /dev/full used to write /dev/full-1 and /dev/full-2 as new files in /dev
+    result = invoke(*SAMPLE, "--n", "2", "--wav", "/dev/full")
+    assert_clean_error(result, "/dev/full", "no space left on device")
+    assert not Path("/dev/full-1").exists() and not Path("/dev/full-2").exists()
