@@ -43,6 +43,8 @@ class Piece(dict):
         from seqgen.audio import render_wav
         from seqgen.timing import tempo
 
+        path = _output_path(path)
+        click, theka = _flag(click, "click"), _flag(theka, "theka")
         return render_wav(self.composition(), path, tempo(bpm, laya), sa=sa, click=click, loop=loop,
                           theka=theka, sample_rate=sample_rate, taal=self["taal"])
 
@@ -52,6 +54,7 @@ class Piece(dict):
         from seqgen.midi import render_midi
         from seqgen.timing import tempo
 
+        path = _output_path(path)
         return render_midi(self.composition(), path, tempo(bpm, laya), loop=loop, taal=self["taal"])
 
     def sheet(self):
@@ -67,6 +70,7 @@ class Piece(dict):
         """The Bhatkhande grid as SVG text; also written to ``path``."""
         from seqgen.picture import svg
 
+        path = _output_path(path)
         text = svg([self.sheet()])
         if path is not None:
             from seqgen.bundle import atomic_write
@@ -78,6 +82,7 @@ class Piece(dict):
         """The Bhatkhande grid as a PNG image; also written to ``path``."""
         from seqgen.picture import png
 
+        path = _output_path(path)
         data = png([self.sheet()])
         if path is not None:
             from seqgen.bundle import atomic_write
@@ -89,13 +94,16 @@ class Piece(dict):
 def from_composition(composition: Composition, taal: str | None = None) -> Piece:
     """A ``Piece`` of a parsed composition (its taal checked, its ``# sections:`` header read)."""
     from seqgen.taals import get_taal
-    from seqgen.validator import start_matra
+    from seqgen.validator import errors, start_matra, validate
 
     name = taal or composition.taal
     if name is None:
         raise SeqgenError(f"{composition.source}:{composition.line}: {composition.describe()} names no taal: "
                           f"add a '# taal: NAME' header or pass a taal")
     record = get_taal(name)
+    broken = errors(validate(composition, record.name))
+    if broken:  # what check refuses is not drawn or played either
+        raise SeqgenError(f"{broken[0]}; `seqgen check` lists every problem")
     data = {"taal": record.name, "form": composition.form, "start": start_matra(composition, record),
             "cycles": [[matra.text for matra in cycle.matras] for cycle in composition.cycles],
             "sections": sections_of(composition), "text": composition.text()}
@@ -114,6 +122,8 @@ def read_compositions(path: str | Path, lexicon: Lexicon | None = None, encoding
     """
     from seqgen.corpus import read_text
 
+    if not isinstance(path, (str, Path)):
+        raise SeqgenError(f"read_compositions needs a file path, got {path!r}")
     compositions = [piece for piece in parse(read_text(Path(path), encoding), str(path), lexicon) if piece.cycles]
     if not compositions:
         raise SeqgenError(f"{path}: no composition to read (no lines of bols)")
@@ -134,3 +144,18 @@ def sections_of(composition: Composition) -> list[dict]:
                               f"item {item!r} is not NAME FIRST-LAST with matras from 1 to {count}")
         sections.append({"kind": match.group(1), "matras": [int(match.group(2)), int(match.group(3))]})
     return sections
+
+
+def _output_path(path) -> Path | None:
+    """A file path to write to, or None; anything else is a SeqgenError (not a TypeError)."""
+    if path is None:
+        return None
+    if not isinstance(path, (str, Path)) or not str(path):
+        raise SeqgenError(f"the output must be a file path, got {path!r}")
+    return Path(path)
+
+
+def _flag(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise SeqgenError(f"{name} must be True or False, got {value!r}")
+    return value

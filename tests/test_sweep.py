@@ -115,3 +115,26 @@ def test_several_pieces_to_a_device_are_not_numbered_beside_it() -> None:
     result = invoke(*SAMPLE, "--n", "2", "--wav", "/dev/full")
     assert_clean_error(result, "/dev/full", "no space left on device")
     assert not Path("/dev/full-1").exists() and not Path("/dev/full-2").exists()
+
+
+def test_render_and_play_refuse_what_check_refuses(tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_text("# taal: teentaal\n# start: 17\n"
+                    "Dha Dhin Dhin Dha | Dha Dhin Dhin Dha | Dha Tin Tin Ta | Ta Dhin Dhin Dha ||\n")
+    assert invoke("check", path).exit_code == 1
+    for args in (["render", path], ["render", path, "--format", "svg", "--out", tmp_path / "f.svg"],
+                 ["play", path, "--wav", tmp_path / "f.wav"]):
+        assert_clean_error(invoke(*args), "f.txt:1:1", "must be a matra number from 1 to 16")
+    assert not (tmp_path / "f.svg").exists() and not (tmp_path / "f.wav").exists()
+
+
+def test_piece_and_reader_arguments_are_checked_at_the_boundary():
+    import seqgen
+    from seqgen.errors import SeqgenError
+
+    [piece] = seqgen.load_pretrained("tabla").compositions(form="tihai", seed=1)
+    for call in (lambda: piece.to_wav(5), lambda: piece.to_wav(click="yes"), lambda: piece.to_midi(""),
+                 lambda: piece.to_svg(3), lambda: piece.to_png(3.5), lambda: seqgen.read_compositions(None),
+                 lambda: seqgen.read_compositions(5)):
+        with pytest.raises(SeqgenError):
+            call()
