@@ -122,8 +122,6 @@ def structure_metrics(bundle, samples: int = 20, cycles: int = 2, seed: int = 0)
     the taal constraint (which must give 1.0)."""
     from seqgen.generation import compositions
     from seqgen.sampling import SamplingConfig
-    from seqgen.taals import TAALS
-    from seqgen.tokenizers.tabla import taal_token
     from seqgen.tokenizers.tabla_notation import Composition, read
     from seqgen.validator import errors, validate
 

@@ -133,7 +133,7 @@ def svg(sheets: list[Sheet]) -> str:
     drawn = layout(sheets)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{drawn.width:.0f}" height="{drawn.height:.0f}" '
              f'viewBox="0 0 {drawn.width:.0f} {drawn.height:.0f}" font-family="DejaVu Sans Mono, monospace">',
-             f'<rect width="100%" height="100%" fill="#ffffff"/>']
+             '<rect width="100%" height="100%" fill="#ffffff"/>']
     for item in drawn.items:
         if isinstance(item, Line):
             parts.append(f'<line x1="{item.x1:.1f}" y1="{item.y1:.1f}" x2="{item.x2:.1f}" y2="{item.y2:.1f}" '

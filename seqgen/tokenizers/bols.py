@@ -50,7 +50,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from seqgen.errors import LocatedError, Location, SeqgenError
