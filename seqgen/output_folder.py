@@ -25,7 +25,7 @@ import os
 import re
 import shutil
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -195,7 +195,6 @@ class Claim:
     mode: str                   # "new", "replace" or "resume"
     created: bool = False       # "new": the run made ``out`` itself
     committed: bool = False
-    moved: list[tuple[Path, Path]] = field(default_factory=list)
 
     def commit(self) -> None:
         """Make the run's bundle the one in ``out``: write its manifest, swap it in if staged."""

@@ -44,7 +44,9 @@ class Piece(dict):
         from seqgen.timing import tempo
 
         path = _output_path(path)
-        click, theka = _flag(click, "click"), _flag(theka, "theka")
+        from seqgen.sampling import flag
+
+        click, theka = flag(click, "click"), flag(theka, "theka")
         return render_wav(self.composition(), path, tempo(bpm, laya), sa=sa, click=click, loop=loop,
                           theka=theka, sample_rate=sample_rate, taal=self["taal"])
 
@@ -70,25 +72,13 @@ class Piece(dict):
         """The Bhatkhande grid as SVG text; also written to ``path``."""
         from seqgen.picture import svg
 
-        path = _output_path(path)
-        text = svg([self.sheet()])
-        if path is not None:
-            from seqgen.bundle import atomic_write
-
-            atomic_write(Path(path), text)
-        return text
+        return _written(path, lambda: svg([self.sheet()]))
 
     def to_png(self, path: str | Path | None = None) -> bytes:
         """The Bhatkhande grid as a PNG image; also written to ``path``."""
         from seqgen.picture import png
 
-        path = _output_path(path)
-        data = png([self.sheet()])
-        if path is not None:
-            from seqgen.bundle import atomic_write
-
-            atomic_write(Path(path), data)
-        return data
+        return _written(path, lambda: png([self.sheet()]))
 
 
 def from_composition(composition: Composition, taal: str | None = None) -> Piece:
@@ -155,7 +145,14 @@ def _output_path(path) -> Path | None:
     return Path(path)
 
 
-def _flag(value, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise SeqgenError(f"{name} must be True or False, got {value!r}")
-    return value
+
+
+def _written(path, render):
+    """``render()``'s text or bytes, also written atomically to ``path`` when given (checked first)."""
+    from seqgen.bundle import atomic_write
+
+    path = _output_path(path)
+    data = render()
+    if path is not None:
+        atomic_write(path, data)
+    return data

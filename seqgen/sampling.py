@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from seqgen.errors import SeqgenError
+from seqgen.settings import shown
 from seqgen.numpy_model import log_softmax
 
 # Tokens one call may generate over all its streams (n x longest): bounds memory and time.
@@ -31,8 +32,7 @@ MIN_TEMPERATURE = 1e-4
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:40] + "..."
+    return shown(value, limit=40)
 
 
 def whole_number(value: Any, what: str, minimum: int | None = None, maximum: int | None = None) -> int:

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from seqgen.bundle import save_keras_atomic
 from seqgen.errors import SeqgenError
+from seqgen.settings import check_types
 from seqgen.model import ModelConfig, build_model, logits_model
 
 OPTIMIZERS = ("adam", "rmsprop")
@@ -44,18 +45,16 @@ class TrainConfig:
     steps_per_execution: int = 8     # gradient steps per compiled call: less Python per step
 
     def __post_init__(self) -> None:
+        check_types(self)  # whole numbers, finite numbers, strings: the rule every settings class uses
         for name in ("epochs", "batch_size", "keep_checkpoints", "steps_per_execution", "patience", "seed"):
-            require_int(name, getattr(self, name), minimum=0 if name in ("patience", "seed") else 1)
+            minimum = 0 if name in ("patience", "seed") else 1
+            if getattr(self, name) < minimum:
+                raise SeqgenError(f"{name} must be at least {minimum}, got {getattr(self, name)}")
         if self.seed >= 2 ** 32:
             raise SeqgenError(f"seed must be below 2**32, got {self.seed}")
-        for name in ("learning_rate", "lr_decay", "grad_clip"):
-            require_number(name, getattr(self, name))
         if not self.learning_rate > 0 or not 0 < self.lr_decay <= 1 or self.grad_clip < 0:
             raise SeqgenError(f"learning_rate must be > 0, lr_decay in (0, 1] and grad_clip >= 0; got "
                               f"{self.learning_rate}, {self.lr_decay} and {self.grad_clip}")
-        for name in ("optimizer", "strategy"):
-            if not isinstance(getattr(self, name), str):
-                raise SeqgenError(f"{name} must be a name, got {getattr(self, name)!r}")
         if self.optimizer not in OPTIMIZERS:
             raise SeqgenError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
         if self.strategy and self.strategy not in STRATEGIES:
@@ -63,21 +62,6 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def require_int(name: str, value, minimum: int) -> None:
-    """A whole number (not a bool, a float or a string) of at least ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SeqgenError(f"{name} must be a whole number, got {value!r}")
-    if value < minimum:
-        raise SeqgenError(f"{name} must be at least {minimum}, got {value}")
-
-
-def require_number(name: str, value) -> None:
-    """A finite int or float (not a bool or a string): NaN and infinity can't train and can't be
-    written to config.json as valid JSON."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise SeqgenError(f"{name} must be a finite number, got {value!r}")
 
 
 class TrainingStopped(SeqgenError):

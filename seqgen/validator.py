@@ -114,7 +114,7 @@ def start_matra(composition: Composition, taal: Taal, report: "_Report | None" =
 
 def first_sounding_matra(composition: Composition, taal: Taal) -> int:
     """Where the strokes begin: the ``# start:`` matra, moved on past leading rest matras (a
-    pickup written with rests at the front). The grid and the sampler use it to show the pickup."""
+    pickup written with rests at the front, which is a whole cycle to the automaton)."""
     start = start_matra(composition, taal)
     for matra in (matra for cycle in composition.cycles for matra in cycle.matras):
         if any(bol != "-" for bol in matra.bols):
@@ -232,8 +232,8 @@ def _first_misplaced_matra(cycle: Cycle, expected: list[int]) -> Matra:
 # ---------------------------------------------------------------------------------------- khali findings
 
 def _check_khali_rule(report: _Report, taal: Taal, composition: Composition) -> None:
-    theme_cycles = theme_cycles_of(composition, taal, report)
     matras = theme_matras(composition, taal)
+    theme_cycles = theme_cycles_of(composition, taal, report, matras)
     unit = theme_cycles * taal.matras
     lexicon = composition.lexicon
     for start in range(0, len(matras) - unit + 1, unit):
@@ -248,15 +248,18 @@ def _check_khali_rule(report: _Report, taal: Taal, composition: Composition) -> 
                 break
 
 
-def theme_cycles_of(composition: Composition, taal: Taal, report: _Report | None = None) -> int:
-    """A kaida's or rela's theme length in cycles: its ``# theme-cycles:`` header, else inferred."""
+def theme_cycles_of(composition: Composition, taal: Taal, report: _Report | None = None,
+                    matras: list[Matra] | None = None) -> int:
+    """A kaida's or rela's theme length in cycles: its ``# theme-cycles:`` header, else inferred
+    from its ``theme_matras`` (pass them when already found: finding them searches for a tihai)."""
     value = composition.header("theme-cycles")
     if value is not None:
         if value.strip().isdigit() and int(value) > 0:
             return int(value)
         if report is not None:
             report.add(None, 0, f"'# theme-cycles: {value}' must be a positive whole number; inferring it")
-    return infer_theme_cycles(theme_matras(composition, taal), taal, composition.lexicon)
+    matras = theme_matras(composition, taal) if matras is None else matras
+    return infer_theme_cycles(matras, taal, composition.lexicon)
 
 
 def theme_matras(composition: Composition, taal: Taal) -> list[Matra]:
