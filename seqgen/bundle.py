@@ -2,7 +2,8 @@
 
 Files: ``model.keras`` (the Keras model, loaded in safe mode), ``weights.npz`` (the same weights as
 plain arrays, so sampling needs no TensorFlow), ``vocab.json``, ``tokenizer.json`` (and
-``tokenizer.model`` for sentencepiece), ``config.json`` (settings, seed, corpus SHA-256, versions,
+``tokenizer.model`` for sentencepiece), ``readings.json`` (kana readings of a lyrics
+vocabulary, see ``readings``), ``config.json`` (settings, seed, corpus SHA-256, versions,
 format version), ``splits.npz`` (id streams of the train/val/test documents), ``history.csv``,
 ``history.png`` and ``checkpoints/``. Every file is written to a temporary name and renamed, so a
 killed process never leaves a half-written file. Training itself is ``training``'s job.
@@ -36,6 +37,7 @@ WEIGHTS_FILE = "weights.npz"
 VOCAB_FILE = "vocab.json"
 TOKENIZER_FILE = "tokenizer.json"
 SENTENCEPIECE_FILE = "tokenizer.model"
+READINGS_FILE = "readings.json"
 CONFIG_FILE = "config.json"
 SPLITS_FILE = "splits.npz"
 HISTORY_CSV = "history.csv"
@@ -124,14 +126,17 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def write_metadata(directory: Path, config: dict[str, Any], vocab: Vocab, tokenizer: Tokenizer) -> None:
-    """Vocabulary, tokenizer spec (plus the sentencepiece model file) and config.json."""
+def write_metadata(directory: Path, config: dict[str, Any], vocab: Vocab, tokenizer: Tokenizer,
+                   readings=None) -> None:
+    """Vocabulary, tokenizer spec (plus the sentencepiece model file), readings and config.json."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     atomic_write(directory / VOCAB_FILE, vocab.to_json())
     atomic_write(directory / TOKENIZER_FILE, json.dumps(tokenizer.spec(), ensure_ascii=False))
     if hasattr(tokenizer, "model_bytes"):
         atomic_write(directory / SENTENCEPIECE_FILE, tokenizer.model_bytes())
+    if readings is not None:
+        atomic_write(directory / READINGS_FILE, readings.to_json())
     write_config(directory, config)
 
 
@@ -178,6 +183,7 @@ class Bundle:
     tokenizer: Tokenizer
     weights: dict[str, np.ndarray]
     model: Any = None
+    readings: Any = None  # readings.Readings of a lyrics bundle; None for tabla and older bundles
 
     @property
     def domain(self) -> str:
@@ -247,10 +253,19 @@ def load(directory: str | Path, keras_model: bool = False) -> Bundle:
     weights = _read_npz(weights_path, checks.weights_size_limit(model))
     checks.check_vocab_fits(vocab, model, weights_path)
     checks.check_weights(weights, model, weights_path)
-    bundle = Bundle(directory, config, vocab, tokenizer, weights)
+    bundle = Bundle(directory, config, vocab, tokenizer, weights, readings=_read_readings(directory / READINGS_FILE))
     if keras_model:
         bundle.model = load_keras_model(directory / MODEL_FILE)
     return bundle
+
+
+def _read_readings(path: Path):
+    """The bundle's readings, or None where it has none (tabla, or trained before readings)."""
+    if not path.exists() and not path.is_symlink():
+        return None
+    from seqgen.readings import Readings
+
+    return _guarded(path, lambda path: Readings.from_json(path.read_text(encoding="utf-8")))
 
 
 def load_keras_model(path: Path, compile: bool = False):

@@ -696,7 +696,11 @@ def lyrics(
     seed: Seed = None,
     prime: Optional[str] = typer.Option(None, help="Text the first line starts with."),
     allow_unknown: bool = typer.Option(False, "--allow-unknown", help="Read unknown prime words as <unk>."),
-    format: str = typer.Option("text", "--format", help="text or json."),
+    meter: Optional[str] = typer.Option(
+        None, help="Morae per line, repeating over each stanza's lines: 7,5 or 8,8,8,6 (word limits then do not apply)."),
+    show_reading: bool = typer.Option(False, "--show-reading", help="Print each line's kana reading under it."),
+    romaji: bool = typer.Option(False, "--romaji", help="Print each line's reading in romaji under it."),
+    format: str = typer.Option("text", "--format", help="text, or json: each line's text, reading, romaji and morae."),
 ) -> None:
     """Generate Japanese lyrics of exactly STANZAS stanzas of exactly LINES lines."""
     import json
@@ -705,14 +709,36 @@ def lyrics(
 
     _check_format(format, ("text", "json"))
     settings = _sampling(temperature, top_k, top_p, greedy, beam, seed)
+    if meter is not None:
+        from seqgen.constraints import parse_meter
+
+        parse_meter(meter)  # a bad meter is a usage error before the model loads
     _warnings_to_stderr()
     generator = load(_resolve_model(model, "japanese"))
+    if (show_reading or romaji) and generator.bundle.readings is None:
+        raise SeqgenError(f"{generator.path} has no kana readings (it was trained before seqgen read them); "
+                          "retrain it to use --show-reading or --romaji")
     song = generator.stanzas(stanzas, lines=lines, min_tokens=min_words, max_tokens=max_words, prime=prime,
-                             allow_unknown=allow_unknown, **settings)
+                             allow_unknown=allow_unknown, meter=meter, with_readings=True, **settings)
     if format == "json":
         emit(json.dumps(song, ensure_ascii=False, indent=2))
     else:
-        emit("\n\n".join("\n".join(stanza) for stanza in song))
+        emit(sung_text(song, show_reading, romaji))
+
+
+def sung_text(song: list[list[dict]], show_reading: bool, romaji: bool) -> str:
+    """Stanzas of lines for people; under each line its kana reading and/or its romaji."""
+    blocks = []
+    for stanza in song:
+        rows = []
+        for line in stanza:
+            rows.append(line["text"])
+            if show_reading:
+                rows.append(line["reading"])
+            if romaji:
+                rows.append(line["romaji"])
+        blocks.append("\n".join(rows))
+    return "\n\n".join(blocks)
 
 
 @app.command()

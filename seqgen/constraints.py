@@ -14,6 +14,7 @@ NumPy, the vocabulary and the taal table only; never TensorFlow. Drawing tokens 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Hashable, Protocol
@@ -487,3 +488,140 @@ class StanzaConstraint:
             if token in (self.line_end, self.stanza_end):
                 return
             yield token
+
+
+# The most morae one metered line may ask for: far past any sung line (a 7-7-7-5 dodoitsu is 26).
+MAX_LINE_MORAE = 64
+# Spaces and punctuation (no morae) one metered line may hold: a line cannot run on in commas.
+MAX_SILENT_TOKENS = 2
+
+
+def parse_meter(text) -> tuple[int, ...]:
+    """``"7,5"`` -> ``(7, 5)``: morae per line, repeating over each stanza's lines.
+
+    Raises:
+        SeqgenError: anything but comma-separated whole numbers from 1 to ``MAX_LINE_MORAE``.
+    """
+    if isinstance(text, (list, tuple)):
+        parts = list(text)
+    elif isinstance(text, str):
+        # NFKC: a Japanese keyboard types ７，５
+        parts = [part.strip() for part in unicodedata.normalize("NFKC", text).split(",")]
+    else:
+        raise SeqgenError(f"meter must be text such as '7,5' or a list of numbers, got {type(text).__name__}")
+    meter = []
+    for part in parts:
+        number = part if isinstance(part, int) and not isinstance(part, bool) else None
+        if isinstance(part, str) and part.isascii() and part.isdigit():
+            number = int(part)
+        if number is None or not 1 <= number <= MAX_LINE_MORAE:
+            raise SeqgenError(f"meter {text!r}: each line's morae must be a whole number from 1 to "
+                              f"{MAX_LINE_MORAE}, as in 7,5 or 8,8,8,6")
+        meter.append(number)
+    if not meter:
+        raise SeqgenError("meter is empty; give morae per line, as in 7,5")
+    return tuple(meter)
+
+
+@dataclass(frozen=True)
+class _MeterState:
+    stanzas_done: int = 0
+    line: int = 0           # lines completed in the current stanza
+    morae: int = 0          # morae sung so far in the current line
+    tokens: int = 0         # tokens in the current line
+    silent: int = 0         # spaces and punctuation in the current line
+    after_space: bool = False
+
+
+class MeterConstraint(StanzaConstraint):
+    """A stanza shape whose lines have exactly ``meter[i % len(meter)]`` morae (line ``i`` of each
+    stanza): a word is allowed only if the line can still be completed after it, and the line ends
+    exactly when its morae are sung.
+
+    Args:
+        mora_counts: morae of each vocabulary id; -1 for a token whose count is unknown or uncertain
+            (``readings.Readings.meter_morae``), which a metered line never uses.
+
+    Raises:
+        SeqgenError: a meter the vocabulary's words cannot fill (for instance, no word short enough).
+    """
+
+    def __init__(self, vocab: Vocab, stanzas: int, lines: int, meter: tuple[int, ...], mora_counts: np.ndarray):
+        self.meter = meter
+        self.mora_counts = np.asarray(mora_counts)
+        super().__init__(vocab, stanzas, lines, 1, max(meter) + MAX_SILENT_TOKENS)
+        usable = self.words & (self.mora_counts >= 0)
+        if self.space >= 0:
+            usable[self.space] = False
+        self.sung = usable & (self.mora_counts > 0)
+        self.silent = usable & (self.mora_counts == 0)
+        self.fillable = _fillable(set(self.mora_counts[self.sung].tolist()), max(meter))
+        impossible = sorted({target for target in meter if not self.fillable[target]})
+        if impossible:
+            counts = sorted(set(self.mora_counts[self.sung].tolist()))
+            raise SeqgenError(f"no line of {', '.join(map(str, impossible))} morae can be made from this model's "
+                              f"words (their mora counts: {', '.join(map(str, counts)) or 'none'})")
+
+    def target(self, line: int) -> int:
+        return self.meter[line % len(self.meter)]
+
+    def start(self) -> State:
+        return _MeterState()
+
+    def advance(self, state: _MeterState, token: int) -> _MeterState:
+        if token == self.stanza_end:
+            return _MeterState(state.stanzas_done + 1)
+        if token == self.line_end:
+            return _MeterState(state.stanzas_done, state.line + 1)
+        if token == self.end:
+            return state
+        morae = max(int(self.mora_counts[token]), 0)
+        silent = state.silent + (morae == 0)
+        return _MeterState(state.stanzas_done, state.line, state.morae + morae, state.tokens + 1, silent,
+                           token == self.space)
+
+    def key(self, state: _MeterState) -> Hashable:
+        return (state.stanzas_done == self.stanzas, state.line == self.lines - 1,
+                self.target(state.line) - state.morae, state.tokens == 0, state.silent, state.after_space)
+
+    def _bias(self, key: Hashable) -> np.ndarray:
+        done, last_line, left, empty, silent, after_space = key
+        bias = np.full(len(self.vocab), -np.inf)
+        if done:
+            bias[self.end] = 0.0
+            return bias
+        # a word fits if the morae left after it can still be filled
+        fits = self.sung & (self.mora_counts <= left)
+        fits[fits] = self.fillable[left - self.mora_counts[fits]]
+        bias[fits] = 0.0
+        if not empty and silent < MAX_SILENT_TOKENS:
+            bias[self.silent] = 0.0
+            # a space neither starts nor ends a line, nor follows a space
+            if self.space >= 0 and left > 0 and not after_space:
+                bias[self.space] = 0.0
+        if left == 0 and not empty and not after_space:
+            bias[self.stanza_end if last_line else self.line_end] = 0.0
+        return bias
+
+    def _explain(self, ids: list[int], state: _MeterState, index: int) -> str:
+        token = ids[index]
+        line = f"line {state.line + 1} of the prime's stanza {state.stanzas_done + 1}"
+        if state.stanzas_done < self.stanzas and token in (self.line_end, self.stanza_end) \
+                and not (token == self.line_end and state.line == self.lines - 1):
+            return f"{line} has {state.morae} morae; the meter asks for {self.target(state.line)}"
+        if 0 <= token < len(self.mora_counts) and self.words[token] and self.mora_counts[token] < 0:
+            return (f"{line}: the model does not know for sure how {self.vocab.tokens[token]!r} is read, "
+                    "so a metered line cannot count it")
+        if self.words[token] and self.mora_counts[token] > 0:
+            return (f"{line} would run past its {self.target(state.line)} morae at "
+                    f"{self.vocab.tokens[token]!r}")
+        return super()._explain(ids, state, index)
+
+
+def _fillable(counts: set[int], most: int) -> np.ndarray:
+    """``fillable[n]``: n morae can be made as a sum of the given word counts (0 always can)."""
+    fillable = np.zeros(most + 1, dtype=bool)
+    fillable[0] = True
+    for total in range(1, most + 1):
+        fillable[total] = any(count <= total and fillable[total - count] for count in counts)
+    return fillable

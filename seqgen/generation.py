@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
-from seqgen.constraints import LAYAKARIS, AllOf, StanzaConstraint, TaalConstraint
+from seqgen.constraints import LAYAKARIS, AllOf, MeterConstraint, StanzaConstraint, TaalConstraint, parse_meter
 from seqgen.errors import SeqgenError
 from seqgen.forms import (DEFAULT_LAYAKARI, GRAMMAR_FORMS, MAX_PALTAS, THEME_FORMS, Plan, PlanConstraint,
                           TihaiShape, chakradar_plan, kaida_plan, prakar_plan, tihai_plan)
@@ -22,14 +22,14 @@ from seqgen.numpy_model import from_bundle
 from seqgen.sampling import Sampler, SamplingConfig, flag, optional_text, whole_number
 from seqgen.taals import Taal, get_taal
 from seqgen.tokenizers import Document
-from seqgen.tokenizers.lyrics import LINE_END, STANZA_END, normalize, split_songs
+from seqgen.tokenizers.lyrics import LINE_END, SPACE, STANZA_END, normalize, split_songs
 from seqgen.rhythm import Beat, Meter
 from seqgen.tokenizers.bols import DEFAULT_LEXICON
 from seqgen.tokenizers.tabla import (CYCLE_END, VIBHAG_END, composition_tokens, form_token, matra_tokens,
                                      start_token, taal_token)
 from seqgen.tokenizers.tabla_notation import Composition, Matra, parse
 from seqgen.validator import KHALI_RULE_FORMS
-from seqgen.vocab import PAD, UNK
+from seqgen.vocab import END, PAD, START, UNK
 
 
 class PrimeWarning(UserWarning):
@@ -296,15 +296,18 @@ def _composition(bundle, taal: str, form: str | None, tokens: list[str], headers
 
 def stanzas(bundle, count: int = 3, lines: int = 4, min_tokens: int = 3, max_tokens: int = 12,
             prime: str | None = None, allow_unknown: bool = False,
-            sampling: SamplingConfig = SamplingConfig()) -> list[list[str]]:
-    """One song of ``count`` stanzas of exactly ``lines`` lines each, as lists of line strings.
+            sampling: SamplingConfig = SamplingConfig(), meter=None, with_readings: bool = False) -> list[list]:
+    """One song of ``count`` stanzas of exactly ``lines`` lines each, as lists of line strings
+    (or, ``with_readings``, of dicts with each line's text, reading, romaji and morae).
 
     The prime's lines (one per text line, a blank line between stanzas) count toward the song;
     its last line is continued. A prime with more lines or stanzas than asked for is refused.
+    ``meter`` (``"7,5"`` or ``[7, 5]``) gives every line exactly that many morae, repeating the
+    pattern over each stanza's lines; word counts per line then follow from the meter.
 
     Raises:
-        SeqgenError: a wrong argument type or value, a prime that breaks the shape, or a song
-            too long to generate.
+        SeqgenError: a wrong argument type or value, a prime that breaks the shape, a meter the
+            model cannot meet or a model without readings, or a song too long to generate.
     """
     _require_domain(bundle, "japanese")
     count = whole_number(count, "the number of stanzas", minimum=1)
@@ -312,14 +315,57 @@ def stanzas(bundle, count: int = 3, lines: int = 4, min_tokens: int = 3, max_tok
     min_tokens = whole_number(min_tokens, "the fewest words per line", minimum=1)
     max_tokens = whole_number(max_tokens, "the most words per line", minimum=1)
     prime, allow_unknown = optional_text(prime, "prime"), flag(allow_unknown, "allow_unknown")
+    with_readings = flag(with_readings, "with_readings")
     sampling = _sampling(sampling)
     vocab = bundle.vocab
-    constraint = StanzaConstraint(vocab, count, lines, min_tokens, max_tokens)
+    if meter is not None:
+        _require_readings(bundle)
+    if meter is None:
+        constraint = StanzaConstraint(vocab, count, lines, min_tokens, max_tokens)
+    else:
+        constraint = MeterConstraint(vocab, count, lines, parse_meter(meter), bundle.readings.meter_morae(vocab.tokens))
     prime_tokens = _lyric_prime_tokens(bundle.tokenizer, prime)
     prime_ids = encode_prime(vocab, prime_tokens, allow_unknown)
+    if meter is not None and vocab.unk_id in prime_ids:
+        raise SeqgenError("the prime has words this model lacks; a metered line cannot count their morae")
     state = constraint.read_prefix(prime_ids)
     [ids] = _sampler(bundle).generate([vocab.start_id, *prime_ids], 1, sampling, constraint, state)
-    return bundle.tokenizer.stanzas(prime_tokens + vocab.decode(ids))
+    tokens = prime_tokens + vocab.decode(ids)
+    if not with_readings:
+        return bundle.tokenizer.stanzas(tokens)
+    return sung_stanzas(bundle, tokens)
+
+
+def sung_stanzas(bundle, tokens: list[str]) -> list[list[dict]]:
+    """Each line of a song's tokens with its text, kana reading, romaji and mora count (``None``
+    for a bundle trained before seqgen stored readings)."""
+    tokenizer = bundle.tokenizer
+    song: list[list[dict]] = []
+    stanza: list[dict] = []
+    line: list[str] = []
+    for token in [*tokens, STANZA_END]:
+        if token in (LINE_END, STANZA_END):
+            if line:
+                stanza.append(_sung_line(bundle.readings, line, tokenizer.join(line)))
+            line = []
+            if token == STANZA_END and stanza:
+                song.append(stanza)
+                stanza = []
+        elif token not in (START, END):
+            line.append(token)
+    return song
+
+
+def _sung_line(readings, tokens: list[str], text: str) -> dict:
+    if readings is None:  # a bundle from before readings: the same shape, nothing known
+        return {"text": text, "reading": None, "romaji": None, "morae": None}
+    return readings.line(tokens, text, SPACE).to_dict()
+
+
+def _require_readings(bundle) -> None:
+    if bundle.readings is None:
+        raise SeqgenError(f"{bundle.path} has no kana readings (it was trained before seqgen read them); "
+                          "retrain it to use --meter, readings or romaji")
 
 
 def _lyric_prime_tokens(tokenizer, prime: str | None) -> list[str]:

@@ -37,6 +37,8 @@ MANIFEST = "manifest.json"
 FIXED_FILES = (bundles.MODEL_FILE, bundles.WEIGHTS_FILE, bundles.VOCAB_FILE, bundles.TOKENIZER_FILE,
                bundles.SENTENCEPIECE_FILE, bundles.CONFIG_FILE, bundles.SPLITS_FILE, bundles.HISTORY_CSV,
                bundles.HISTORY_PNG)
+# Files a bundle written today may hold besides those: a manifest lists them.
+WRITTEN_FILES = FIXED_FILES + (bundles.READINGS_FILE,)
 _CHECKPOINT_NAME = re.compile(r"epoch\d{3,}-val([0-9.]+|nan|inf)\.keras")
 # atomic_write's ".NAME.XXXXXXXX.tmp" and save_keras_atomic's ".STEM.PID.tmp.keras"
 _TEMPORARY_NAME = re.compile(r"\..+\.tmp(\.keras)?")
@@ -106,7 +108,7 @@ def _safe_relative(name: str) -> bool:
 def write_manifest(folder: Path) -> list[str]:
     """Record every file of the bundle in ``folder`` (the manifest itself included)."""
     files = [name for name in _walk(folder)
-             if name in FIXED_FILES or is_checkpoint(name) or name == MANIFEST]
+             if name in WRITTEN_FILES or is_checkpoint(name) or name == MANIFEST]
     files = sorted(set(files) | {MANIFEST})
     bundles.atomic_write(folder / MANIFEST, json.dumps({"files": files}, indent=1) + "\n")
     return files

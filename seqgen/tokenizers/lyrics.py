@@ -92,6 +92,20 @@ class LyricsTokenizer:
             stanzas.append(lines)
         return stanzas
 
+    def surface(self, token: str) -> str:
+        """The text a token stands for inside a line (the space token is a space)."""
+        return " " if token == SPACE else token
+
+    def lines(self, tokens: tuple[str, ...] | list[str]) -> list[list[str]]:
+        """The lines of a token stream as lists of their tokens (line and stanza breaks dropped)."""
+        lines: list[list[str]] = [[]]
+        for token in tokens:
+            if token in (LINE_END, STANZA_END):
+                lines.append([])
+            elif not (token.startswith("<") and token.endswith(">") and token != SPACE):
+                lines[-1].append(token)
+        return [line for line in lines if line]
+
     def segment(self, line: str) -> list[str]:
         raise NotImplementedError
 

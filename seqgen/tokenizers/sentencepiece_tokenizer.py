@@ -104,6 +104,9 @@ class SentencePieceTokenizer(LyricsTokenizer):
     def segment(self, line: str) -> list[str]:
         return list(self.processor.encode(line, out_type=str))
 
+    def surface(self, token: str) -> str:
+        return token.replace("\u2581", " ")  # sentencepiece writes a space as U+2581
+
     def join(self, pieces: list[str]) -> str:
         return self.processor.decode_pieces(pieces)
 

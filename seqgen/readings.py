@@ -1,0 +1,231 @@
+"""Kana readings and mora counts of a lyric vocabulary, read in context from the corpus.
+
+At training time every corpus line is read by the analyzer (``analyzer``), and each token's span
+of the line gets the reading of the characters it covers. A token's reading is the one it has most
+often in the corpus; its *certainty* is the share of its occurrences read with that many morae
+(日 is ひ, にち or び; 今日 is nearly always きょう). The readings travel in the bundle as
+``readings.json``, so sampling, the meter constraint and the singer's output need no analyzer.
+
+Counting morae and spelling romaji is ``kana``'s job; which tokens a metered line may use is the
+meter constraint's (``constraints``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import numpy as np
+
+from seqgen.errors import SeqgenError
+from seqgen.kana import is_kana, mora_count, morae, romaji, to_hiragana, to_katakana
+
+FORMAT = 1
+FILE_NAME = "readings.json"
+# A metered line uses only tokens read with the same number of morae in at least this share of
+# their corpus occurrences: a line counted with a token's other reading would miss its meter.
+METER_CERTAINTY = 0.9
+
+
+@dataclass(frozen=True)
+class TokenReading:
+    """How a token is read: ``reading`` in hiragana ("" for spaces and punctuation)."""
+
+    reading: str
+    morae: int | None      # None: the analyzer gave no kana reading (Latin letters, symbols)
+    certainty: float       # share of occurrences read with ``morae`` morae
+    particle: bool = False  # は, へ, を as particles: sung wa, e, o
+
+    @property
+    def romaji(self) -> str:
+        return romaji(self.reading, particle=self.particle)
+
+
+@dataclass(frozen=True)
+class LineReading:
+    """A generated line for a singer: its text, its reading, its romaji and its morae."""
+
+    text: str
+    reading: str
+    romaji: str
+    morae: int | None
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "reading": self.reading, "romaji": self.romaji, "morae": self.morae}
+
+
+class Readings:
+    """Token -> ``TokenReading`` for one vocabulary."""
+
+    def __init__(self, by_token: dict[str, TokenReading]):
+        self.by_token = by_token
+
+    def __len__(self) -> int:
+        return len(self.by_token)
+
+    def get(self, token: str) -> TokenReading | None:
+        return self.by_token.get(token)
+
+    def meter_morae(self, tokens: list[str], min_certainty: float = METER_CERTAINTY) -> np.ndarray:
+        """Morae of each token for the meter constraint: -1 where the count is unknown or uncertain."""
+        counts = np.full(len(tokens), -1, dtype=np.int64)
+        for index, token in enumerate(tokens):
+            entry = self.by_token.get(token)
+            if entry is not None and entry.morae is not None and entry.certainty >= min_certainty:
+                counts[index] = entry.morae
+        return counts
+
+    def line(self, tokens: list[str], text: str, space: str) -> LineReading:
+        """The reading of a line of tokens (``space`` is the tokenizer's space token)."""
+        readings, romajis, total = [], [], 0
+        for token in tokens:
+            if token == space:
+                readings.append(" ")
+                continue
+            entry = self.by_token.get(token)
+            if entry is None or entry.morae is None:
+                readings.append(token)
+                romajis.append(token)
+                total = None
+                continue
+            readings.append(entry.reading)
+            if entry.reading:
+                romajis.append(entry.romaji)
+            if total is not None:
+                total += entry.morae
+        return LineReading(text, "".join(readings).strip(), " ".join(romajis), total)
+
+    def to_json(self) -> str:
+        tokens = {token: [entry.reading, entry.morae, round(entry.certainty, 4), entry.particle]
+                  for token, entry in self.by_token.items()}
+        return json.dumps({"format": FORMAT, "tokens": tokens}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Readings":
+        """Readings from ``to_json``'s text, every entry checked.
+
+        Raises:
+            SeqgenError: not JSON, another format, or an entry that is not a reading.
+        """
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as error:
+            raise SeqgenError(f"readings are not valid JSON ({error})") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("tokens"), dict):
+            raise SeqgenError(f"readings must be an object with format {FORMAT} and a 'tokens' object")
+        return cls({token: _checked_entry(token, entry) for token, entry in data["tokens"].items()})
+
+
+def _checked_entry(token, entry) -> TokenReading:
+    if not isinstance(entry, list) or len(entry) != 4:
+        raise SeqgenError(f"reading of {token!r} must be [reading, morae, certainty, particle]")
+    reading, count, certainty, particle = entry
+    if not isinstance(reading, str) or not isinstance(particle, bool):
+        raise SeqgenError(f"reading of {token!r} is damaged")
+    if isinstance(certainty, bool) or not isinstance(certainty, (int, float)) or not 0.0 <= certainty <= 1.0:
+        raise SeqgenError(f"certainty of {token!r} must be a number from 0 to 1, got {certainty!r}")
+    if count != mora_count(reading) or isinstance(count, bool):
+        raise SeqgenError(f"reading of {token!r}: {reading!r} does not have {count!r} morae")
+    return TokenReading(reading, count, float(certainty), particle)
+
+
+def compute_readings(lines: Iterable[list[str]], surface: Callable[[str], str], analyzer) -> Readings:
+    """Readings of every token in ``lines`` (lists of word tokens, no line-break tokens), read in
+    context: each distinct line is analysed once and its readings counted as often as it occurs.
+
+    Args:
+        surface: the text a token stands for in the line (a space token is " ").
+        analyzer: an ``analyzer.Analyzer``.
+    """
+    seen: dict[str, Counter] = defaultdict(Counter)
+    particles: Counter = Counter()
+    for line, count in Counter(tuple(line) for line in lines).items():
+        texts = [surface(token) for token in line]
+        words = analyzer.analyze("".join(texts))
+        for token, reading, is_particle in _token_readings(line, texts, words, analyzer):
+            seen[token][reading] += count
+            particles[token] += count if is_particle else 0
+    by_token = {}
+    for token, counts in seen.items():
+        reading, _ = counts.most_common(1)[0]
+        morae_count = mora_count(reading)
+        agreeing = sum(n for other, n in counts.items() if mora_count(other) == morae_count)
+        particle = to_hiragana(token) in ("は", "へ", "を") and particles[token] * 2 > sum(counts.values())
+        by_token[token] = TokenReading(to_hiragana(reading), morae_count, agreeing / sum(counts.values()), particle)
+    return Readings(by_token)
+
+
+def _token_readings(tokens: tuple[str, ...], texts: list[str], words, analyzer) -> Iterable[tuple[str, str, bool]]:
+    """(token, its katakana reading in this line, whether it is exactly one particle) per token."""
+    bounds, begin = [], 0
+    for text in texts:
+        bounds.append((begin, begin + len(text)))
+        begin += len(text)
+    cuts = {begin for begin, _ in bounds}
+    chars: list[str] = []
+    particle_spans = set()
+    for word in words:
+        inner = sorted(cut - word.begin for cut in cuts if word.begin < cut < word.end)
+        chars += _cut_word_readings(word, inner, analyzer) if inner else char_readings(word.surface, word.reading)
+        if word.pos[0] == "助詞":
+            particle_spans.add((word.begin, word.end))
+    for token, (begin, end) in zip(tokens, bounds):
+        yield token, "".join(chars[begin:end]), (begin, end) in particle_spans
+
+
+def _cut_word_readings(word, cuts: list[int], analyzer) -> list[str]:
+    """Per-character readings of a word that token boundaries cut (TinySegmenter's 金曜|日 is
+    Sudachi's one 金曜日/キンヨウビ): each piece but the last takes its own reading when the word's
+    reading starts with it (金曜 -> キンヨウ), the last piece the rest (日 -> ビ). Where that fails,
+    ``char_readings`` shares the reading out by position and mora."""
+    pieces = [word.surface[start:end] for start, end in zip([0, *cuts], [*cuts, len(word.surface)])]
+    rest, shares = to_katakana(word.reading), []
+    for piece in pieces[:-1]:
+        own = "".join(morpheme.reading for morpheme in analyzer.analyze(piece)) if not word.silent else ""
+        own = to_katakana(own)
+        if not own or not rest.startswith(own) or len(own) >= len(rest):
+            return char_readings(word.surface, word.reading)
+        shares.append(own)
+        rest = rest[len(own):]
+    shares.append(rest)
+    out: list[str] = []
+    for piece, share in zip(pieces, shares):
+        out += [share] + [""] * (len(piece) - 1)  # a token takes whole pieces, so the share may sit on one character
+    return out
+
+
+def char_readings(surface: str, reading: str) -> list[str]:
+    """The reading of a word shared out over its characters.
+
+    Kana keep their own sound; a run of kanji takes what the reading has between the kana
+    around it (光って/ヒカッテ: 光 -> ヒカ), shared by mora among the run's characters when a
+    token boundary falls inside it. A word whose kana do not match its reading (historical
+    spellings: 考へ/カンガエ) is matched kana for kana by position instead.
+    """
+    if not reading:
+        return [""] * len(surface)
+    reading = to_katakana(reading)
+    if all(is_kana(char) for char in surface):
+        return list(reading) if len(reading) == len(surface) else list(to_katakana(surface))
+    runs = [(match.group(), is_kana(match.group()[0])) for match in re.finditer(r"[ぁ-ゖァ-ヺー]+|[^ぁ-ゖァ-ヺー]+", surface)]
+    for strict in (True, False):
+        pattern = "".join(
+            ("(" + re.escape(to_katakana(text)) + ")" if strict else f"(.{{{len(text)}}})") if kana else "(.+?)"
+            for text, kana in runs)
+        match = re.fullmatch(pattern, reading)
+        if match:
+            out: list[str] = []
+            for (text, kana), part in zip(runs, match.groups()):
+                out += list(part) if kana else share_by_mora(part, len(text))
+            return out
+    return share_by_mora(reading, len(surface))
+
+
+def share_by_mora(reading: str, count: int) -> list[str]:
+    """``reading`` cut into ``count`` consecutive parts of about equal morae."""
+    units = morae(reading)
+    bounds = [round(index * len(units) / count) for index in range(count + 1)]
+    return ["".join(units[bounds[index]:bounds[index + 1]]) for index in range(count)]
