@@ -138,6 +138,7 @@ class _NewRun:
     vocab: Vocab
     tokenizer: Any
     streams: dict
+    readings: Any = None
 
 
 def _check_resume_lexicon(path: Path, lexicon: str | Path | None) -> None:
@@ -182,11 +183,25 @@ def _prepare_new(domain, corpus, split, tokenizer_name, encoding, lexicon=None) 
         "versions": bundles.library_versions(),
         "best": None,
     }
-    return _NewRun(config, vocab, tokenizer, streams)
+    return _NewRun(config, vocab, tokenizer, streams, _vocab_readings(tokenizer, documents, vocab))
+
+
+def _vocab_readings(tokenizer, documents: list[tuple[str, ...]], vocab: Vocab):
+    """Kana readings of a lyrics vocabulary, read in context from every corpus line (None for tabla)."""
+    from seqgen.tokenizers.lyrics import LyricsTokenizer
+
+    if not isinstance(tokenizer, LyricsTokenizer):
+        return None
+    from seqgen.analyzer import shared_analyzer
+    from seqgen.readings import Readings, compute_readings
+
+    lines = [line for document in documents for line in tokenizer.lines(document)]
+    readings = compute_readings(lines, tokenizer.surface, shared_analyzer())
+    return Readings({token: entry for token, entry in readings.by_token.items() if token in vocab})
 
 
 def _train_new(target, run: _NewRun, verbose: str) -> "Generator":
-    bundles.write_metadata(target.path, run.config, run.vocab, run.tokenizer)
+    bundles.write_metadata(target.path, run.config, run.vocab, run.tokenizer, run.readings)
     bundles.write_splits(target.path, run.streams)
     return _fit(target, run.config, run.streams, resume=False, history=[], verbose=verbose)
 
@@ -441,28 +456,35 @@ class Generator:
         return [Piece(composition.to_dict()) for composition in generated]
 
     def stanzas(self, n: int = 3, lines: int = 4, *, min_tokens: int = 3, max_tokens: int = 12,
-                prime: str | None = None, allow_unknown: bool = False, **sampling: Any) -> list[list[str]]:
+                prime: str | None = None, allow_unknown: bool = False, meter: str | list[int] | None = None,
+                with_readings: bool = False, **sampling: Any) -> list[list]:
         """Generate one lyric of exactly ``n`` stanzas of exactly ``lines`` lines.
 
         Args:
             n: stanzas.
             lines: lines per stanza.
-            min_tokens, max_tokens: words per line.
+            min_tokens, max_tokens: words per line (without a meter).
+            meter: morae per line, repeating over each stanza's lines: ``"7,5"``, ``[8, 8, 8, 6]``.
+            with_readings: give each line as a dict of its ``text``, kana ``reading``, ``romaji``
+                and ``morae`` instead of a string.
             prime: text the first line starts with.
             allow_unknown: read prime words the model lacks as ``<unk>`` (with a warning).
             **sampling: ``temperature``, ``top_k``, ``top_p``, ``greedy``, ``beam``, ``seed``.
 
         Returns:
-            A list of stanzas, each a list of line strings.
+            A list of stanzas, each a list of line strings (or dicts, ``with_readings``).
 
         Example:
             >>> seqgen.load("models/japanese").stanzas(3, lines=4, seed=7)
+
+        Example:
+            >>> seqgen.load("pretrained:japanese").stanzas(2, lines=4, meter="7,5", with_readings=True, seed=1)
         """
         from seqgen.generation import stanzas
         from seqgen.sampling import SamplingConfig
 
         return stanzas(self.bundle, n, lines, min_tokens, max_tokens, prime, allow_unknown,
-                       SamplingConfig.from_options(sampling))
+                       SamplingConfig.from_options(sampling), meter, with_readings)
 
     def __repr__(self) -> str:
         return f"Generator({str(self.path)!r}, domain={self.domain!r})"
