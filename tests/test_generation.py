@@ -109,6 +109,7 @@ def test_cli_lyrics_text_and_json():
     data = json.loads(invoke("lyrics", "--model", bundle, "--format", "json", "--stanzas", "2", "--lines", "5",
                              "--seed", "2").stdout)
     assert [len(stanza) for stanza in data] == [5, 5]
+    assert all(set(line) == {"text", "reading", "romaji", "morae"} for stanza in data for line in stanza)
     assert_clean_error(invoke("lyrics", "--model", bundle, "--stanzas", "0"), "stanzas")
     assert_clean_error(invoke("lyrics", "--model", TABLA), "tabla model")
 
