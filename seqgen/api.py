@@ -193,11 +193,10 @@ def _vocab_readings(tokenizer, documents: list[tuple[str, ...]], vocab: Vocab):
     if not isinstance(tokenizer, LyricsTokenizer):
         return None
     from seqgen.analyzer import shared_analyzer
-    from seqgen.readings import Readings, compute_readings
+    from seqgen.readings import compute_readings
 
     lines = [line for document in documents for line in tokenizer.lines(document)]
-    readings = compute_readings(lines, tokenizer.surface, shared_analyzer())
-    return Readings({token: entry for token, entry in readings.by_token.items() if token in vocab})
+    return compute_readings(lines, tokenizer.surface, shared_analyzer()).restricted_to(vocab)
 
 
 def _train_new(target, run: _NewRun, verbose: str) -> "Generator":

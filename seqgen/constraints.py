@@ -531,6 +531,7 @@ class _MeterState:
     tokens: int = 0         # tokens in the current line
     silent: int = 0         # spaces and punctuation in the current line
     after_space: bool = False
+    kanji_before: int = -1  # the previous token when it ends in a kanji, else -1
 
 
 class MeterConstraint(StanzaConstraint):
@@ -541,15 +542,21 @@ class MeterConstraint(StanzaConstraint):
     Args:
         mora_counts: morae of each vocabulary id; -1 for a token whose count is unknown or uncertain
             (``readings.Readings.meter_morae``), which a metered line never uses.
+        junctions: token pairs (kanji-final, kanji-initial) the corpus has side by side. When given,
+            a kanji-initial token follows a kanji-final one only as one of these pairs: kanji joined
+            into a compound the corpus never has may be read differently (一 + 人 is ひとり), and the
+            line would miss its count. Where nothing else could follow, the rule yields.
 
     Raises:
         SeqgenError: a meter the vocabulary's words cannot fill (for instance, no word short enough).
     """
 
-    def __init__(self, vocab: Vocab, stanzas: int, lines: int, meter: tuple[int, ...], mora_counts: np.ndarray):
+    def __init__(self, vocab: Vocab, stanzas: int, lines: int, meter: tuple[int, ...], mora_counts: np.ndarray,
+                 junctions: frozenset[tuple[str, str]] | None = None):
         self.meter = meter
         self.mora_counts = np.asarray(mora_counts)
         super().__init__(vocab, stanzas, lines, 1, max(meter) + MAX_SILENT_TOKENS)
+        self.junctions = None if junctions is None else _JunctionTable(vocab, frozenset(junctions))
         usable = self.words & (self.mora_counts >= 0)
         if self.space >= 0:
             usable[self.space] = False
@@ -577,14 +584,25 @@ class MeterConstraint(StanzaConstraint):
             return state
         morae = max(int(self.mora_counts[token]), 0)
         silent = state.silent + (morae == 0)
+        kanji_before = token if self.junctions is not None and self.junctions.ends_in_kanji[token] else -1
         return _MeterState(state.stanzas_done, state.line, state.morae + morae, state.tokens + 1, silent,
-                           token == self.space)
+                           token == self.space, kanji_before)
 
     def key(self, state: _MeterState) -> Hashable:
         return (state.stanzas_done == self.stanzas, state.line == self.lines - 1,
-                self.target(state.line) - state.morae, state.tokens == 0, state.silent, state.after_space)
+                self.target(state.line) - state.morae, state.tokens == 0, state.silent, state.after_space,
+                state.kanji_before)
 
     def _bias(self, key: Hashable) -> np.ndarray:
+        *shape, kanji_before = key
+        bias = self._shape_bias(tuple(shape))
+        if kanji_before < 0:
+            return bias
+        joined = bias.copy()
+        joined[self.junctions.unseen_after(kanji_before)] = -np.inf
+        return joined if np.isfinite(joined).any() else bias
+
+    def _shape_bias(self, key: Hashable) -> np.ndarray:
         done, last_line, left, empty, silent, after_space = key
         bias = np.full(len(self.vocab), -np.inf)
         if done:
@@ -612,10 +630,32 @@ class MeterConstraint(StanzaConstraint):
         if 0 <= token < len(self.mora_counts) and self.words[token] and self.mora_counts[token] < 0:
             return (f"{line}: the model does not know for sure how {self.vocab.tokens[token]!r} is read, "
                     "so a metered line cannot count it")
+        if state.kanji_before >= 0 and self.junctions.unseen_after(state.kanji_before)[token]:
+            return (f"{line}: {self.vocab.tokens[token]!r} after {self.vocab.tokens[state.kanji_before]!r} joins "
+                    "kanji into a word the corpus never has, whose reading (and so morae) is unknown")
         if self.words[token] and self.mora_counts[token] > 0:
             return (f"{line} would run past its {self.target(state.line)} morae at "
                     f"{self.vocab.tokens[token]!r}")
         return super()._explain(ids, state, index)
+
+
+class _JunctionTable:
+    """Which kanji-initial tokens may follow each kanji-final token (the corpus's pairs)."""
+
+    def __init__(self, vocab: Vocab, junctions: frozenset[tuple[str, str]]):
+        from seqgen.kana import is_kanji
+
+        self.starts_in_kanji = np.array([bool(token) and is_kanji(token[0]) for token in vocab.tokens])
+        self.ends_in_kanji = np.array([bool(token) and is_kanji(token[-1]) for token in vocab.tokens])
+        self.seen: dict[int, list[int]] = {}
+        for first, second in junctions:
+            if first in vocab and second in vocab:
+                self.seen.setdefault(vocab.id(first), []).append(vocab.id(second))
+
+    def unseen_after(self, token: int) -> np.ndarray:
+        unseen = self.starts_in_kanji.copy()
+        unseen[self.seen.get(token, [])] = False
+        return unseen
 
 
 def _fillable(counts: set[int], most: int) -> np.ndarray:

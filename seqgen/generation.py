@@ -323,7 +323,8 @@ def stanzas(bundle, count: int = 3, lines: int = 4, min_tokens: int = 3, max_tok
     if meter is None:
         constraint = StanzaConstraint(vocab, count, lines, min_tokens, max_tokens)
     else:
-        constraint = MeterConstraint(vocab, count, lines, parse_meter(meter), bundle.readings.meter_morae(vocab.tokens))
+        constraint = MeterConstraint(vocab, count, lines, parse_meter(meter), bundle.readings.meter_morae(vocab.tokens),
+                                     bundle.readings.junctions)
     prime_tokens = _lyric_prime_tokens(bundle.tokenizer, prime)
     prime_ids = encode_prime(vocab, prime_tokens, allow_unknown)
     if meter is not None and vocab.unk_id in prime_ids:

@@ -33,6 +33,12 @@ def is_kana(char: str) -> bool:
     return "ぁ" <= char <= "ゖ" or "ァ" <= char <= "ヺ" or char == _LONG_MARK
 
 
+def is_kanji(char: str) -> bool:
+    """A CJK ideograph (or the repeat mark 々), whose sound depends on the word it is in."""
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" or "\uf900" <= char <= "\ufaff" \
+        or char in "々〆ヶ"
+
+
 def mora_count(reading: str) -> int | None:
     """Morae of a kana reading, or ``None`` when it holds anything but kana (a reading the
     analyzer could not give, such as Latin letters or symbols): an unknown count, never a guess."""

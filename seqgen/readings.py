@@ -6,6 +6,10 @@ often in the corpus; its *certainty* is the share of its occurrences read with t
 (日 is ひ, にち or び; 今日 is nearly always きょう). The readings travel in the bundle as
 ``readings.json``, so sampling, the meter constraint and the singer's output need no analyzer.
 
+Kanji read differently inside a compound (一 + 人 is ひとり, not いちにん), so the readings also
+record every *kanji junction* the corpus has: a token ending in a kanji followed by one starting
+with a kanji. A junction the corpus never has would be read as a compound nobody has checked.
+
 Counting morae and spelling romaji is ``kana``'s job; which tokens a metered line may use is the
 meter constraint's (``constraints``).
 """
@@ -21,7 +25,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from seqgen.errors import SeqgenError
-from seqgen.kana import is_kana, mora_count, morae, romaji, to_hiragana, to_katakana
+from seqgen.kana import is_kana, is_kanji, mora_count, morae, romaji, to_hiragana, to_katakana
 
 FORMAT = 1
 FILE_NAME = "readings.json"
@@ -58,10 +62,16 @@ class LineReading:
 
 
 class Readings:
-    """Token -> ``TokenReading`` for one vocabulary."""
+    """Token -> ``TokenReading`` for one vocabulary, and the kanji junctions its corpus holds."""
 
-    def __init__(self, by_token: dict[str, TokenReading]):
+    def __init__(self, by_token: dict[str, TokenReading], junctions: set[tuple[str, str]] = frozenset()):
         self.by_token = by_token
+        self.junctions = frozenset(junctions)
+
+    def restricted_to(self, tokens) -> "Readings":
+        """Only the entries and junctions of ``tokens`` (a vocabulary)."""
+        return Readings({token: entry for token, entry in self.by_token.items() if token in tokens},
+                        {pair for pair in self.junctions if pair[0] in tokens and pair[1] in tokens})
 
     def __len__(self) -> int:
         return len(self.by_token)
@@ -101,7 +111,8 @@ class Readings:
     def to_json(self) -> str:
         tokens = {token: [entry.reading, entry.morae, round(entry.certainty, 4), entry.particle]
                   for token, entry in self.by_token.items()}
-        return json.dumps({"format": FORMAT, "tokens": tokens}, ensure_ascii=False)
+        junctions = sorted([first, second] for first, second in self.junctions)
+        return json.dumps({"format": FORMAT, "tokens": tokens, "junctions": junctions}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> "Readings":
@@ -116,7 +127,13 @@ class Readings:
             raise SeqgenError(f"readings are not valid JSON ({error})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("tokens"), dict):
             raise SeqgenError(f"readings must be an object with format {FORMAT} and a 'tokens' object")
-        return cls({token: _checked_entry(token, entry) for token, entry in data["tokens"].items()})
+        junctions = data.get("junctions", [])
+        if not isinstance(junctions, list) or not all(
+                isinstance(pair, list) and len(pair) == 2 and all(isinstance(token, str) for token in pair)
+                for pair in junctions):
+            raise SeqgenError("readings: 'junctions' must be a list of token pairs")
+        return cls({token: _checked_entry(token, entry) for token, entry in data["tokens"].items()},
+                   {tuple(pair) for pair in junctions})
 
 
 def _checked_entry(token, entry) -> TokenReading:
@@ -142,8 +159,11 @@ def compute_readings(lines: Iterable[list[str]], surface: Callable[[str], str], 
     """
     seen: dict[str, Counter] = defaultdict(Counter)
     particles: Counter = Counter()
+    junctions: set[tuple[str, str]] = set()
     for line, count in Counter(tuple(line) for line in lines).items():
         texts = [surface(token) for token in line]
+        junctions |= {(first, second) for first, second, before, after in zip(line, line[1:], texts, texts[1:])
+                      if before and after and is_kanji(before[-1]) and is_kanji(after[0])}
         words = analyzer.analyze("".join(texts))
         for token, reading, is_particle in _token_readings(line, texts, words, analyzer):
             seen[token][reading] += count
@@ -155,7 +175,7 @@ def compute_readings(lines: Iterable[list[str]], surface: Callable[[str], str], 
         agreeing = sum(n for other, n in counts.items() if mora_count(other) == morae_count)
         particle = to_hiragana(token) in ("は", "へ", "を") and particles[token] * 2 > sum(counts.values())
         by_token[token] = TokenReading(to_hiragana(reading), morae_count, agreeing / sum(counts.values()), particle)
-    return Readings(by_token)
+    return Readings(by_token, junctions)
 
 
 def _token_readings(tokens: tuple[str, ...], texts: list[str], words, analyzer) -> Iterable[tuple[str, str, bool]]:
