@@ -542,10 +542,11 @@ class MeterConstraint(StanzaConstraint):
     Args:
         mora_counts: morae of each vocabulary id; -1 for a token whose count is unknown or uncertain
             (``readings.Readings.meter_morae``), which a metered line never uses.
-        junctions: token pairs (kanji-final, kanji-initial) the corpus has side by side. When given,
-            a kanji-initial token follows a kanji-final one only as one of these pairs: kanji joined
-            into a compound the corpus never has may be read differently (一 + 人 is ひとり), and the
-            line would miss its count. Where nothing else could follow, the rule yields.
+        junctions: the pairs (a token ending in a kanji, the word after it) the corpus has. When
+            given, a word follows a kanji-final token only as one of these pairs: a kanji is read by
+            what follows it (一 + 人 is ひとり), and a pairing the corpus never has could be read with
+            other morae. Spaces, punctuation and line ends may always follow. Where no word could
+            follow, the rule yields.
 
     Raises:
         SeqgenError: a meter the vocabulary's words cannot fill (for instance, no word short enough).
@@ -556,12 +557,12 @@ class MeterConstraint(StanzaConstraint):
         self.meter = meter
         self.mora_counts = np.asarray(mora_counts)
         super().__init__(vocab, stanzas, lines, 1, max(meter) + MAX_SILENT_TOKENS)
-        self.junctions = None if junctions is None else _JunctionTable(vocab, frozenset(junctions))
         usable = self.words & (self.mora_counts >= 0)
         if self.space >= 0:
             usable[self.space] = False
         self.sung = usable & (self.mora_counts > 0)
         self.silent = usable & (self.mora_counts == 0)
+        self.junctions = None if junctions is None else _JunctionTable(vocab, frozenset(junctions), self.sung)
         self.fillable = _fillable(set(self.mora_counts[self.sung].tolist()), max(meter))
         impossible = sorted({target for target in meter if not self.fillable[target]})
         if impossible:
@@ -631,8 +632,9 @@ class MeterConstraint(StanzaConstraint):
             return (f"{line}: the model does not know for sure how {self.vocab.tokens[token]!r} is read, "
                     "so a metered line cannot count it")
         if state.kanji_before >= 0 and self.junctions.unseen_after(state.kanji_before)[token]:
-            return (f"{line}: {self.vocab.tokens[token]!r} after {self.vocab.tokens[state.kanji_before]!r} joins "
-                    "kanji into a word the corpus never has, whose reading (and so morae) is unknown")
+            return (f"{line}: the corpus never has {self.vocab.tokens[token]!r} after "
+                    f"{self.vocab.tokens[state.kanji_before]!r}, so how that kanji is read there (and its morae) "
+                    "is unknown")
         if self.words[token] and self.mora_counts[token] > 0:
             return (f"{line} would run past its {self.target(state.line)} morae at "
                     f"{self.vocab.tokens[token]!r}")
@@ -640,12 +642,12 @@ class MeterConstraint(StanzaConstraint):
 
 
 class _JunctionTable:
-    """Which kanji-initial tokens may follow each kanji-final token (the corpus's pairs)."""
+    """Which words may follow each kanji-final token (the corpus's pairs)."""
 
-    def __init__(self, vocab: Vocab, junctions: frozenset[tuple[str, str]]):
+    def __init__(self, vocab: Vocab, junctions: frozenset[tuple[str, str]], words: np.ndarray):
         from seqgen.kana import is_kanji
 
-        self.starts_in_kanji = np.array([bool(token) and is_kanji(token[0]) for token in vocab.tokens])
+        self.words = words
         self.ends_in_kanji = np.array([bool(token) and is_kanji(token[-1]) for token in vocab.tokens])
         self.seen: dict[int, list[int]] = {}
         for first, second in junctions:
@@ -653,7 +655,7 @@ class _JunctionTable:
                 self.seen.setdefault(vocab.id(first), []).append(vocab.id(second))
 
     def unseen_after(self, token: int) -> np.ndarray:
-        unseen = self.starts_in_kanji.copy()
+        unseen = self.words.copy()
         unseen[self.seen.get(token, [])] = False
         return unseen
 

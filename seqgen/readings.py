@@ -6,9 +6,10 @@ often in the corpus; its *certainty* is the share of its occurrences read with t
 (日 is ひ, にち or び; 今日 is nearly always きょう). The readings travel in the bundle as
 ``readings.json``, so sampling, the meter constraint and the singer's output need no analyzer.
 
-Kanji read differently inside a compound (一 + 人 is ひとり, not いちにん), so the readings also
-record every *kanji junction* the corpus has: a token ending in a kanji followed by one starting
-with a kanji. A junction the corpus never has would be read as a compound nobody has checked.
+A kanji is read by what follows it (一 + 人 is ひとり, not いちにん; 読 before み is よ, before
+お it may read よみ), so the readings also record every *junction* the corpus has: a token ending
+in a kanji and the word that follows it. A junction the corpus never has is a reading nobody has
+checked.
 
 Counting morae and spelling romaji is ``kana``'s job; which tokens a metered line may use is the
 meter constraint's (``constraints``).
@@ -163,7 +164,7 @@ def compute_readings(lines: Iterable[list[str]], surface: Callable[[str], str], 
     for line, count in Counter(tuple(line) for line in lines).items():
         texts = [surface(token) for token in line]
         junctions |= {(first, second) for first, second, before, after in zip(line, line[1:], texts, texts[1:])
-                      if before and after and is_kanji(before[-1]) and is_kanji(after[0])}
+                      if before and after.strip() and is_kanji(before[-1])}
         words = analyzer.analyze("".join(texts))
         for token, reading, is_particle in _token_readings(line, texts, words, analyzer):
             seen[token][reading] += count

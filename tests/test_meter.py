@@ -109,19 +109,19 @@ def test_bad_meters_are_refused(text):
 KANJI_WORDS = {"一": ("いち", 2, 1.0), "人": ("ひと", 2, 1.0), "夜": ("よる", 2, 1.0), "の": ("の", 1, 1.0),
                "空": ("そら", 2, 1.0), "に": ("に", 1, 1.0)}
 KANJI_READINGS = Readings({word: TokenReading(*entry) for word, entry in KANJI_WORDS.items()},
-                          {("夜", "空")})
+                          {("夜", "空"), ("夜", "の"), ("空", "に"), ("人", "の"), ("一", "の")})
 KANJI_VOCAB = Vocab.build([list(KANJI_WORDS)], keep=create("japanese").structure_tokens)
 
 
-def test_kanji_join_only_as_the_corpus_joins_them():
-    # 一 + 人 would be read ひとり (3 morae), not いちひと (4): only 夜 + 空 is a junction the corpus has
+def test_kanji_are_followed_only_as_the_corpus_follows_them():
+    # 一 + 人 would be read ひとり (3 morae), not いちひと (4): the corpus never has it
     morae = KANJI_READINGS.meter_morae(KANJI_VOCAB.tokens)
     for seed in range(40):
         tokens = sample((7, 5), vocab=KANJI_VOCAB, morae=morae, seed=seed, junctions=KANJI_READINGS.junctions)
         for first, second in zip(tokens, tokens[1:]):
-            if first in ("一", "人", "夜", "空") and second in ("一", "人", "夜", "空"):
-                assert (first, second) == ("夜", "空")
-    with pytest.raises(PrimeError, match="joins kanji into a word the corpus never has"):
+            if first in ("一", "人", "夜", "空") and second in KANJI_WORDS:
+                assert (first, second) in KANJI_READINGS.junctions
+    with pytest.raises(PrimeError, match="the corpus never has '人' after '一'"):
         sample((7, 5), vocab=KANJI_VOCAB, morae=morae, prime=("一", "人"), junctions=KANJI_READINGS.junctions)
 
 
@@ -130,5 +130,5 @@ def test_junctions_are_read_from_the_corpus():
     from seqgen.readings import compute_readings
 
     readings = compute_readings([["夜", "空", "に", "星"], ["春", "の", "夜"]], lambda token: token, shared_analyzer())
-    assert readings.junctions == {("夜", "空")}
-    assert Readings.from_json(readings.to_json()).junctions == {("夜", "空")}
+    assert readings.junctions == {("夜", "空"), ("空", "に"), ("春", "の")}
+    assert Readings.from_json(readings.to_json()).junctions == readings.junctions
