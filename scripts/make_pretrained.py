@@ -26,7 +26,7 @@ RECIPES = {
                      batch_size=8, stride=10, epochs=24, seed=1),
 }
 SHIPPED = (bundles.WEIGHTS_FILE, bundles.VOCAB_FILE, bundles.TOKENIZER_FILE, bundles.CONFIG_FILE,
-           bundles.SPLITS_FILE, bundles.HISTORY_CSV, bundles.SENTENCEPIECE_FILE)
+           bundles.SPLITS_FILE, bundles.HISTORY_CSV, bundles.SENTENCEPIECE_FILE, bundles.READINGS_FILE)
 
 
 def build(domain: str) -> None:
