@@ -129,3 +129,39 @@ def test_readings_are_listed_in_the_manifest(model):
 
 def test_tabla_bundles_have_no_readings():
     assert api.load(TABLA).bundle.readings is None
+
+
+# Old song-book spelling, written for this test: historical kana (光つてる, 考へた, ゐる, けふ),
+# full-width spaces between the halves of a 7-5 line, and short lines.
+HISTORICAL = """\
+川の流れに　光つてる
+小さな舟を　見てゐたら
+けふも夕日が　沈みます
+
+ほうほう　とんぼ
+こつちへ来い
+
+---
+
+母の声かと　考へた
+遠い野原の　鐘の音
+ひとりで歩く　帰り道
+
+ねんねん　ころり
+お月さま
+"""
+
+
+def test_historical_spelling_trains_and_scans(tmp_path):
+    corpus = tmp_path / "old.txt"
+    corpus.write_text("\n---\n\n".join([HISTORICAL] * 6), encoding="utf-8")
+    out = tmp_path / "model"
+    api.train("japanese", corpus, out, verbose="quiet", epochs=1, rnn_size=16, embedding_dim=8, seq_length=10,
+              val_frac=0.2)
+    readings = api.load(out).bundle.readings
+    assert readings.get("考へ") is None or readings.get("考へ").reading.startswith("かんが")
+    assert readings.get("<sp>").morae == 0  # the full-width space is a space, not a sound
+    result = invoke("lyrics", "--model", out, "--meter", "7,5", "--stanzas", "1", "--lines", "2", "--format",
+                    "json", "--seed", "1")
+    assert result.exit_code == 0, result.output
+    assert [line["morae"] for line in json.loads(result.stdout)[0]] == [7, 5]
