@@ -378,19 +378,27 @@ def evaluate(
     order: int = typer.Option(3, help="Order of the Kneser-Ney baseline, 1 to 10."),
     encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of FILE.", "UTF-8"),
                                             callback=check_encoding_option),
+    samples: Optional[int] = typer.Option(None, "--samples", help=with_default(
+        "Pieces generated per setting for the generation measures (1 to 1000).",
+        "lyrics 10 songs free and per meter; tabla 20, and 5 per taal and form")),
 ) -> None:
-    """Cross-entropy, perplexity and next-token accuracy of a bundle, beside a Kneser-Ney n-gram baseline."""
+    """Cross-entropy, perplexity and next-token accuracy of a bundle, beside a Kneser-Ney n-gram baseline;
+    and measures of generated pieces: taal structure and forms (tabla), or stanza shape, meter, novelty
+    and a grammar proxy (lyrics)."""
     import json
 
     from seqgen.api import load
+    from seqgen.evaluation import check_samples, evaluate as evaluate_bundle
     from seqgen.ngram import check_order
 
     if format not in ("text", "json"):
         raise SeqgenError(f"unknown --format {format!r}; use text or json")
     check_order(order)  # before loading the bundle: options are checked first
-    result = load(model).evaluate(file, order=order, encoding=encoding)
+    check_samples(samples)
+    # evaluation itself, not Generator.evaluate, which takes no samples setting
+    result = evaluate_bundle(load(model).bundle, file, order=order, encoding=encoding, samples=samples)
     if format == "json":
-        emit(json.dumps(result, indent=2))
+        emit(json.dumps(result, indent=2, ensure_ascii=False))  # lyric lines readable as written
         return
     baseline = result["baseline"]
     base_accuracy = "n/a" if baseline["accuracy"] is None else f"{baseline['accuracy']:.3f}"
@@ -414,6 +422,11 @@ def evaluate(
         novelty = forms["novelty"]
         emit(f"novelty          {novelty['copied_from_corpus']:.1%} of {novelty['cycles']} generated cycles are "
              f"copied whole from the training compositions")
+    if "lyrics" in result:
+        from seqgen.lyrics_quality import summary_lines
+
+        for line in summary_lines(result["lyrics"]):
+            emit(line)
 
 
 # Sampling options shared by `sample` and `lyrics`, declared once.

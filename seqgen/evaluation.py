@@ -1,5 +1,6 @@
 """Evaluating a bundle: cross-entropy, perplexity and next-token accuracy of the LSTM on a text,
-beside an interpolated Kneser-Ney baseline fitted on the bundle's training split.
+beside an interpolated Kneser-Ney baseline fitted on the bundle's training split; and measures of
+what it generates (taal structure and forms for tabla here, lyrics in ``lyrics_quality``).
 
 Uses the NumPy forward pass (no TensorFlow); the n-gram maths is ``ngram``'s.
 """
@@ -84,14 +85,22 @@ def ngram_scores(ngram: KneserNey, documents: list[np.ndarray], vocab_size: int,
     return nats, tokens, (correct if candidates is not None else None)
 
 
-def evaluate(bundle, file: str | Path | None = None, order: int = 3, encoding: str | None = None) -> dict:
+def evaluate(bundle, file: str | Path | None = None, order: int = 3, encoding: str | None = None,
+             samples: int | None = None) -> dict:
     """Metrics of the bundle's model and of a Kneser-Ney baseline on the same tokens.
+
+    Args:
+        samples: pieces generated per setting for the generation measures (default: 20 tabla
+            compositions for ``structure`` and 5 per taal and form for ``forms``; 10 songs without
+            a meter and under each meter for ``lyrics``).
 
     Returns:
         ``tokens``, ``cross_entropy_nats``, ``bits_per_token``, ``perplexity``, ``accuracy`` and
-        ``baseline`` (``name``, ``perplexity``, ``accuracy``; accuracy is None for large vocabularies).
+        ``baseline`` (``name``, ``perplexity``, ``accuracy``; accuracy is None for large vocabularies);
+        for tabla ``structure`` and ``forms``, for lyrics ``lyrics`` (``lyrics_quality.lyric_metrics``).
     """
     check_order(order)  # before any work: a huge order would exhaust memory in the fit
+    samples = check_samples(samples)
     documents = documents_of(bundle, file, encoding)
     nats, tokens, correct = lstm_scores(from_bundle(bundle), documents)
     start = bundle.vocab.start_id
@@ -112,9 +121,24 @@ def evaluate(bundle, file: str | Path | None = None, order: int = 3, encoding: s
         },
     }
     if bundle.domain == "tabla":
-        result["structure"] = structure_metrics(bundle)
-        result["forms"] = form_metrics(bundle)
+        result["structure"] = structure_metrics(bundle, **({"samples": samples} if samples else {}))
+        result["forms"] = form_metrics(bundle, **({"samples": samples} if samples else {}))
+    elif bundle.domain == "japanese":
+        from seqgen.lyrics_quality import lyric_metrics
+
+        result["lyrics"] = lyric_metrics(bundle, **({"songs": samples} if samples else {}))
     return result
+
+
+# generation measures take seconds per sample on a large model: a bound keeps a typo from running for hours
+MAX_SAMPLES = 1000
+
+
+def check_samples(samples) -> int | None:
+    """``samples`` checked: None (each measure's default) or a whole number from 1 to ``MAX_SAMPLES``."""
+    from seqgen.sampling import whole_number
+
+    return None if samples is None else whole_number(samples, "samples", minimum=1, maximum=MAX_SAMPLES)
 
 
 def structure_metrics(bundle, samples: int = 20, cycles: int = 2, seed: int = 0) -> dict:
