@@ -397,12 +397,15 @@ class Generator:
     def domain(self) -> str:
         return self.bundle.domain
 
-    def evaluate(self, file: str | Path | None = None, order: int = 3, encoding: str | None = None) -> dict:
+    def evaluate(self, file: str | Path | None = None, order: int = 3, encoding: str | None = None,
+                 samples: int | None = None) -> dict:
         """Cross-entropy, perplexity and accuracy on ``file`` (default: the held-out split), beside
-        an interpolated Kneser-Ney baseline trained on the bundle's training split."""
+        an interpolated Kneser-Ney baseline trained on the bundle's training split; and measures of
+        generated samples (``samples`` of them per setting): taal validity and forms for tabla;
+        stanza shape, meter, novelty and a grammar proxy for lyrics."""
         from seqgen.evaluation import evaluate
 
-        return evaluate(self.bundle, file, order=order, encoding=encoding)
+        return evaluate(self.bundle, file, order=order, encoding=encoding, samples=samples)
 
     def compositions(self, taal: str = "teentaal", cycles: int | None = None, n: int = 1, *,
                      form: str | None = None, khali: str | None = None, layakari: int | None = None,

@@ -388,15 +388,14 @@ def evaluate(
     import json
 
     from seqgen.api import load
-    from seqgen.evaluation import check_samples, evaluate as evaluate_bundle
+    from seqgen.evaluation import check_samples
     from seqgen.ngram import check_order
 
     if format not in ("text", "json"):
         raise SeqgenError(f"unknown --format {format!r}; use text or json")
     check_order(order)  # before loading the bundle: options are checked first
     check_samples(samples)
-    # evaluation itself, not Generator.evaluate, which takes no samples setting
-    result = evaluate_bundle(load(model).bundle, file, order=order, encoding=encoding, samples=samples)
+    result = load(model).evaluate(file, order=order, encoding=encoding, samples=samples)
     if format == "json":
         emit(json.dumps(result, indent=2, ensure_ascii=False))  # lyric lines readable as written
         return
