@@ -13,6 +13,7 @@ import codecs
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from seqgen.errors import SeqgenError
@@ -69,8 +70,16 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
     path = Path(path)
     if encoding is not None:
         check_encoding(encoding)
-    data = read_bytes(path)
-    text = _decode(path, data, encoding)
+    return decode_text(path, read_bytes(path), encoding)
+
+
+def decode_text(path: str | Path, data: bytes, encoding: str | None = None) -> str:
+    """The text of a file's bytes as ``read_text`` reads it (``path`` only names it in errors).
+
+    Raises:
+        CorpusError: binary data, or text that is not in the encoding.
+    """
+    text = _decode(Path(path), data, encoding)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -221,6 +230,24 @@ def _txt_entries(root: Path) -> list[Path]:
 
 def read_corpus(path: str | Path, encoding: str | None = None) -> list[tuple[str, str]]:
     """``(source name, text)`` for every file of a corpus (see ``corpus_files``)."""
+    return [(str(file), text) for file, _, text in iter_corpus(path, encoding)]
+
+
+def iter_corpus(path: str | Path, encoding: str | None = None) -> Iterator[tuple[Path, bytes, str]]:
+    """``(file, bytes, text)`` for every file of a corpus, read one file at a time, in
+    ``corpus_files`` order; the bytes are for callers that fingerprint the corpus (``token_cache``).
+
+    Raises:
+        CorpusError: as ``check_encoding``, ``corpus_files`` and ``read_text``; the encoding and the
+            path are checked when this is called, each file as it is reached.
+    """
     if encoding is not None:
         check_encoding(encoding)
-    return [(str(file), read_text(file, encoding)) for file in corpus_files(path)]
+    files = corpus_files(path)
+
+    def read() -> Iterator[tuple[Path, bytes, str]]:
+        for file in files:
+            data = read_bytes(file)
+            yield file, data, decode_text(file, data, encoding)
+
+    return read()

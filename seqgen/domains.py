@@ -1,13 +1,14 @@
 """Domains (``tabla``, ``japanese``): which tokenizer each uses by default, and corpus -> documents.
 
-Reading bytes is ``corpus``'s job and cutting text is the tokenizers'; this module joins them.
+Reading bytes is ``corpus``'s job and cutting text is the tokenizers'; this module joins them, with
+``token_cache`` remembering the result.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from seqgen.corpus import read_corpus
+from seqgen.corpus import check_encoding, iter_corpus
 from seqgen.errors import SeqgenError
 from seqgen.tokenizers import TOKENIZER_NAMES, Document, Tokenizer, create
 
@@ -53,17 +54,50 @@ def tokenizer_for(domain: str, tokenizer: str | None = None, lexicon: str | Path
 def load_documents(tokenizer: Tokenizer, corpus: str | Path, encoding: str | None = None) -> list[Document]:
     """Read a corpus file or folder, fit the tokenizer on it, and return its non-empty documents.
 
+    A corpus tokenized before with the same tokenizer and settings comes from ``token_cache``
+    (which also leaves the tokenizer fitted as before); a large lyric corpus is segmented on all
+    cores (``tokenizers.parallel``).
+
     Raises:
         SeqgenError: unreadable files, notation errors, or a corpus without any document.
     """
-    texts = read_corpus(corpus, encoding)
+    from seqgen import token_cache  # here: the cache and the workers are only for reading a corpus
+
+    if encoding is not None:
+        encoding = check_encoding(encoding)
+    key = token_cache.CorpusKey.start(tokenizer, encoding)  # before fit: the spec as the user chose it
+    root = Path(corpus)
+    texts = []
+    for file, data, text in iter_corpus(corpus, encoding):
+        texts.append((str(file), text))
+        if key is not None:
+            key.add(_relative_name(file, root), data)
+    if key is not None and (documents := token_cache.load(key, tokenizer)) is not None:
+        return documents
+    documents = _tokenize(tokenizer, texts, corpus)
+    if key is not None:
+        token_cache.store(key, tokenizer, documents)
+    return documents
+
+
+def _tokenize(tokenizer: Tokenizer, texts: list[tuple[str, str]], corpus: str | Path) -> list[Document]:
+    from seqgen.tokenizers.parallel import tokenize_texts
+
     if tokenizer.name == "tabla":
         from seqgen.checking import require_valid
 
         for source, text in texts:
             require_valid(text, source, getattr(tokenizer, "lexicon", None))
     tokenizer.fit([text for _, text in texts])
-    documents = [doc for source, text in texts for doc in tokenizer.tokenize(text, source) if doc.tokens]
+    documents = [doc for doc in tokenize_texts(tokenizer, texts) if doc.tokens]
     if not documents:
         raise SeqgenError(f"{corpus}: the corpus is empty (no {tokenizer.name} documents found)")
     return documents
+
+
+def _relative_name(file: Path, root: Path) -> str:
+    """A corpus file's name as the cache key records it: relative to the corpus folder."""
+    try:
+        return file.relative_to(root).as_posix() if file != root else file.name
+    except ValueError:
+        return file.as_posix()
