@@ -24,10 +24,11 @@ class DataConfig:
     val_frac: float = 0.05      # share of documents held out for validation (char-rnn's val_frac)
     test_frac: float = 0.0      # share of documents held out for a final test
     vocab_size: int = 8000      # the vocabulary keeps this many tokens, specials included
+    min_count: int = 1          # ...of those seen at least this often in training; rarer ones become <unk>
 
     def __post_init__(self) -> None:
         check_types(self)
-        for name in ("seq_length", "vocab_size"):
+        for name in ("seq_length", "vocab_size", "min_count"):
             if getattr(self, name) < 1:
                 raise SeqgenError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.stride < 0:
@@ -71,6 +72,12 @@ def split_documents(count: int, val_frac: float, test_frac: float, seed: int) ->
     n_test = take(test_frac, count - n_val)
     val, test, train = order[:n_val], order[n_val:n_val + n_test], order[n_val + n_test:]
     return Split(tuple(sorted(train)), tuple(sorted(val)), tuple(sorted(test)))
+
+
+def build_vocab(documents: list[tuple[str, ...]], config: DataConfig, keep: tuple[str, ...] = ()) -> Vocab:
+    """The vocabulary of the training documents under ``config``: at most ``vocab_size`` tokens,
+    each seen at least ``min_count`` times (``keep``, the tokenizer's structure tokens, always)."""
+    return Vocab.build(documents, config.vocab_size, keep=keep, min_count=config.min_count)
 
 
 def id_stream(documents: list[tuple[str, ...]], vocab: Vocab) -> np.ndarray:

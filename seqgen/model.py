@@ -171,9 +171,15 @@ def lstm_sequence(steps, recurrent_kernel, kind: str):
 
 
 def build_model(config: ModelConfig) -> keras.Model:
-    """Embedding -> ``layers`` x ScanRecurrent -> Dense -> softmax over the vocabulary; ids in, probabilities out."""
+    """Embedding -> ``layers`` x ScanRecurrent -> Dense -> softmax over the vocabulary; ids in, probabilities out.
+
+    Dropout (on the embeddings and after each recurrent layer) acts in training only: at inference
+    the layers are the identity, so the NumPy forward pass needs nothing of them.
+    """
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
     x = keras.layers.Embedding(config.vocab_size, config.embedding_dim, name="embedding")(ids)
+    if config.embedding_dropout:
+        x = keras.layers.Dropout(config.embedding_dropout, name="embedding_dropout")(x)
     for index in range(config.layers):
         x = ScanRecurrent(config.rnn_size, config.cell, config.gate_activation, name=f"{config.cell}_{index + 1}")(x)
         if config.dropout:
@@ -193,6 +199,8 @@ def build_stock_keras_model(config: ModelConfig) -> keras.Model:
     """The same architecture from stock Keras layers (benchmark baseline and equivalence tests)."""
     ids = keras.Input(shape=(None,), dtype="int32")
     x = keras.layers.Embedding(config.vocab_size, config.embedding_dim)(ids)
+    if config.embedding_dropout:
+        x = keras.layers.Dropout(config.embedding_dropout)(x)
     for _ in range(config.layers):
         if config.cell == "lstm":
             x = keras.layers.LSTM(config.rnn_size, recurrent_activation=config.gate_activation,

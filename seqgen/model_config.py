@@ -34,6 +34,7 @@ class ModelConfig:
     cell: str = "lstm"                      # lstm | gru | rnn, for the RNN vs LSTM vs GRU comparison
     dropout: float = 0.0                    # dropout between layers (and before the softmax), 0 disables
     gate_activation: str = "hard_sigmoid"   # gate nonlinearity; Keras 3's clip(x/6 + 0.5, 0, 1)
+    embedding_dropout: float = 0.0          # dropout on the embedded tokens (training only), 0 disables
 
     def __post_init__(self) -> None:
         check_types(self)
@@ -44,8 +45,9 @@ class ModelConfig:
         if self.cell not in CELLS:
             raise SeqgenError(f"unknown cell {self.cell!r}; use one of {', '.join(CELLS)}")
         check_gate_activation(self.gate_activation)
-        if not 0.0 <= self.dropout < 1.0:
-            raise SeqgenError(f"dropout must be in [0, 1), got {self.dropout}")
+        for name in ("dropout", "embedding_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise SeqgenError(f"{name} must be in [0, 1), got {getattr(self, name)}")
         if self.layers > MAX_LAYERS:
             raise SeqgenError(f"layers must be at most {MAX_LAYERS}, got {self.layers}")
         self._check_size()

@@ -46,20 +46,24 @@ class Vocab:
 
     @classmethod
     def build(cls, documents: Iterable[Iterable[str]], max_size: int = DEFAULT_MAX_SIZE,
-              keep: Iterable[str] = ()) -> "Vocab":
+              keep: Iterable[str] = (), min_count: int = 1) -> "Vocab":
         """Count tokens and keep the ``max_size`` most frequent (specials and ``keep`` included).
 
         Args:
             documents: token sequences (without ``<s>``/``</s>``).
             max_size: the largest vocabulary, counting specials and kept tokens.
             keep: structure tokens kept whether or not they occur.
+            min_count: other tokens are kept only when seen at least this often (1 keeps all).
         """
         fixed = list(SPECIALS) + [token for token in dict.fromkeys(keep) if token not in SPECIALS]
         if max_size < len(fixed):
             raise SeqgenError(f"vocabulary size {max_size} is too small: the fixed tokens alone need {len(fixed)}")
+        if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+            raise SeqgenError(f"min_count must be a whole number of at least 1, got {min_count!r}")
         counts = Counter(token for document in documents for token in document)
         taken = set(fixed)
-        ranked = sorted((token for token in counts if token not in taken), key=lambda t: (-counts[t], t))
+        ranked = sorted((token for token in counts if token not in taken and counts[token] >= min_count),
+                        key=lambda t: (-counts[t], t))
         return cls(fixed + ranked[: max_size - len(fixed)])
 
     def __len__(self) -> int:

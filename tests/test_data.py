@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from seqgen.data import DataConfig, eval_windows, id_stream, split_documents, windows
+from seqgen.data import DataConfig, build_vocab, eval_windows, id_stream, split_documents, windows
 from seqgen.errors import SeqgenError
 from seqgen.vocab import Vocab
 
@@ -68,3 +68,31 @@ def test_data_config_round_trips_and_refuses_unknown_settings():
     assert DataConfig.from_dict(config.to_dict()) == config
     with pytest.raises(SeqgenError, match="data config has unknown settings: 'shuffle'"):
         DataConfig.from_dict({**config.to_dict(), "shuffle": True})
+
+
+def test_min_count_leaves_rare_tokens_to_unk_and_keeps_structure_tokens():
+    documents = [("a", "b", "a", "c"), ("a", "b", "d")]
+    vocab = build_vocab(documents, DataConfig(min_count=2), keep=("<nl>", "<stanza>"))
+    assert vocab.tokens == ("<pad>", "<unk>", "<s>", "</s>", "<nl>", "<stanza>", "a", "b")
+    assert vocab.decode(id_stream([("c", "a")], vocab)) == ["<s>", "<unk>", "a", "</s>"]
+    assert build_vocab(documents, DataConfig(), keep=()).tokens[4:] == ("a", "b", "c", "d")
+    # the size limit still applies on top of the count
+    assert build_vocab(documents, DataConfig(min_count=2, vocab_size=5)).tokens[4:] == ("a",)
+    assert Vocab.from_json(vocab.to_json()).tokens == vocab.tokens
+
+
+@pytest.mark.parametrize("value, fragment", [(0, "min_count must be at least 1"),
+                                             (True, "min_count must be a whole number, got True"),
+                                             (1.5, "min_count must be a whole number")])
+def test_data_config_refuses_a_bad_min_count(value, fragment):
+    with pytest.raises(SeqgenError, match=fragment):
+        DataConfig(min_count=value)
+    if value == 0:
+        with pytest.raises(SeqgenError, match="min_count must be a whole number of at least 1"):
+            Vocab.build([["a"]], min_count=value)
+
+
+def test_a_data_config_written_before_min_count_reads_as_keeping_every_token():
+    older = DataConfig().to_dict()
+    del older["min_count"]  # bundles from before the setting existed
+    assert DataConfig.from_dict(older).min_count == 1

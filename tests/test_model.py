@@ -171,3 +171,35 @@ def test_the_api_refuses_a_bool_for_a_size(tmp_path):
     with pytest.raises(SeqgenError, match="rnn_size must be a whole number, got True"):
         seqgen.train("tabla", CORPUS, out=tmp_path / "model", rnn_size=True, epochs=1)
     assert not (tmp_path / "model").exists()
+
+
+@pytest.mark.parametrize("value", [float("nan"), "0.1", True, -0.1, 1.0])
+def test_model_config_refuses_a_bad_embedding_dropout(value):
+    with pytest.raises(SeqgenError, match="embedding_dropout must be"):
+        ModelConfig(vocab_size=5, embedding_dropout=value)
+
+
+def test_a_model_config_written_before_embedding_dropout_reads_as_without_it():
+    older = ModelConfig(vocab_size=5).to_dict()
+    del older["embedding_dropout"]  # bundles from before the setting existed
+    assert ModelConfig.from_dict(older) == ModelConfig(vocab_size=5, embedding_dropout=0.0)
+
+
+def test_dropout_acts_in_training_only_and_changes_no_weight():
+    """Embedding and layer dropout add no weights, and at inference both are the identity: the
+    NumPy forward pass (which knows nothing of dropout) gives the Keras model's probabilities."""
+    config = ModelConfig(vocab_size=11, embedding_dim=4, rnn_size=6, dropout=0.5, embedding_dropout=0.5)
+    model = build_model(config)
+    assert [layer.name for layer in model.layers][1:3] == ["embedding", "embedding_dropout"]
+    plain = ModelConfig(vocab_size=11, embedding_dim=4, rnn_size=6)
+    assert model_config.weight_shapes(config) == model_config.weight_shapes(plain)
+    assert {name: array.shape for name, array in model_weights(model).items()} == model_config.weight_shapes(plain)
+    model.set_weights([w * 3 for w in model.get_weights()])
+    ids = np.random.default_rng(3).integers(0, 11, (4, 12)).astype("int32")
+    inference = model(ids, training=False).numpy()
+    numpy_model = NumpyModel(model_weights(model), "lstm", "hard_sigmoid")
+    np.testing.assert_allclose(log_softmax(numpy_model.sequence_logits(ids)), np.log(inference), atol=1e-4)
+    assert not np.allclose(model(ids, training=True).numpy(), inference, atol=1e-4)
+    stock = build_stock_keras_model(config)
+    stock.set_weights(model.get_weights())
+    np.testing.assert_allclose(stock(ids, training=False).numpy(), inference, atol=1e-5)
