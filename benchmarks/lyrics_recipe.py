@@ -15,8 +15,10 @@ Columns:
             mapped to ``<unk>`` is easier to predict), so each row carries its own Kneser-Ney.
   ppl/acc   the LSTM's held-out perplexity and next-token accuracy.
   KN3, KN*  Kneser-Ney order 3 and the best of orders 2..5 (the order is shown), same tokens.
-  ratio     LSTM perplexity / best KN perplexity: below 1 the LSTM wins. The winner (``*``) is
-            the word-level row with the lowest ratio.
+  ratio     LSTM perplexity / best KN perplexity: below 1 the LSTM wins. ``+`` marks the word-level
+            row with the lowest ratio on that corpus; ``*`` the winner across corpora: the lowest mean
+            ratio among the recipes over one vocabulary (word tokens seen at least twice) that beat
+            KN on every corpus and finish their training inside the budget. A summary table follows.
   bpc       bits per character of the held-out text (characters of the NFKC lines plus one per
             line end, the same count for every tokenizer), the one figure comparable across
             tokenizers and vocabularies; it still favours a vocabulary with more ``<unk>``.
@@ -59,6 +61,7 @@ from seqgen.tokenizers.lyrics import split_songs  # noqa: E402
 DEFAULT_CORPORA = (ROOT / "corpora" / "lyrics_ja", ROOT / "corpora" / "lyrics_ja_historical")
 VAL_FRAC, TEST_FRAC = 0.1, 0.2
 KN_ORDERS = (2, 3, 4, 5)
+WINNER_MIN_COUNT = 2  # the winner is chosen among recipes with this vocabulary (see same_vocabulary)
 
 # The Japanese defaults before this benchmark (api.DOMAIN_DEFAULTS["japanese"] on top of the
 # dataclass defaults), kept here so the comparison survives the change of defaults.
@@ -284,16 +287,18 @@ def train_candidate(corpus: Corpus, name: str, settings: dict, budget: float, kn
 
 # --- output -----------------------------------------------------------------------------------------
 
-def table(corpus: Corpus, rows: list[Row]) -> str:
+def table(rows: list[Row], winner: str | None = None) -> str:
+    """One corpus's rows; ``*`` marks the winner across corpora, ``+`` the lowest ratio of this corpus
+    (word-level rows) where that is another row."""
     words = [row for row in rows if row.tokenizer == "japanese"]
-    winner = min(words, key=lambda row: row.ratio) if words else None
+    best_here = min(words, key=lambda row: row.ratio).name if words else None
     width = max(len(row.name) for row in rows) + 2
-    head = (f"{'recipe':<{width}} {'tok':>5} {'vocab':>5} {'unk%':>5} {'ppl':>7} {'acc':>5} {'KN3':>7} "
+    head = (f" {'recipe':<{width - 1}} {'tok':>5} {'vocab':>5} {'unk%':>5} {'ppl':>7} {'acc':>5} {'KN3':>7} "
             f"{'acc':>5} {'KN*':>7} {'n':>1} {'ratio':>5} {'bpc':>5} {'KNbpc':>5} {'time':>6} {'ep':>3} "
             f"{'best':>4} stop")
     lines = [head, "-" * len(head)]
     for row in rows:
-        mark = "*" if row is winner else " "
+        mark = "*" if row.name == winner else "+" if row.name == best_here else " "
         lines.append(
             f"{mark}{row.name:<{width - 1}} {'word' if row.tokenizer == 'japanese' else 'piece':>5} {row.vocab:>5} "
             f"{100 * row.unk:>5.2f} {row.ppl:>7.2f} {row.acc:>5.3f} {row.kn3:>7.2f} {row.kn3_acc:>5.3f} "
@@ -302,9 +307,51 @@ def table(corpus: Corpus, rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def same_vocabulary(row: Row) -> bool:
+    """Word tokens seen at least twice in training (and the 8000 cap): the vocabulary the winner is
+    chosen within, since ratios over different vocabularies are not comparable."""
+    return (row.tokenizer == "japanese" and row.settings.get("min_count", 1) == WINNER_MIN_COUNT
+            and row.settings.get("vocab_size", 8000) == 8000)
+
+
+def choose_winner(report: dict[str, list[Row]]) -> tuple[str | None, str]:
+    """The recipe over word tokens seen at least twice that beats the best Kneser-Ney on every corpus
+    and finishes (early stop or all epochs) inside the time budget everywhere, with the lowest mean
+    ratio; and a summary of every recipe."""
+    names = [row.name for row in next(iter(report.values()))]
+    by_corpus = {path: {row.name: row for row in rows} for path, rows in report.items()}
+    entries = []
+    for name in names:
+        rows = [by_corpus[path][name] for path in report if name in by_corpus[path]]
+        if len(rows) < len(report):
+            continue
+        mean = sum(row.ratio for row in rows) / len(rows)
+        eligible = all(same_vocabulary(row) and row.ratio < 1 and row.stopped != "budget" for row in rows)
+        entries.append((name, rows, mean, eligible))
+    winners = sorted((mean, name) for name, _, mean, eligible in entries if eligible)
+    winner = winners[0][1] if winners else None
+    width = max(len(name) for name in names) + 2
+    corpora = [Path(path).name for path in report]
+    head = (f" {'recipe':<{width - 1}} " + " ".join(f"{name[:22]:>22}" for name in corpora)
+            + f" {'mean':>6} {'slowest':>7}  eligible")
+    lines = ["== across corpora. ratio = LSTM ppl / best KN ppl. * winner: the lowest mean ratio among the recipes",
+             f"   over word tokens seen at least {WINNER_MIN_COUNT} times (one vocabulary, so ratios compare) that "
+             "beat KN on every corpus and finish inside the budget", head, "-" * len(head)]
+    for name, rows, mean, eligible in entries:
+        lines.append(f"{'*' if name == winner else ' '}{name:<{width - 1}} "
+                     + " ".join(f"{row.ratio:>22.3f}" for row in rows)
+                     + f" {mean:>6.3f} {max(row.seconds for row in rows):>6.0f}s  {'yes' if eligible else 'no'}")
+    return winner, "\n".join(lines)
+
+
+def shown_path(path: Path) -> str:
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT) if resolved.is_relative_to(ROOT) else path)
+
+
 def corpus_header(corpus: Corpus) -> str:
     tokens = {part: sum(len(document) + 2 for document in corpus.part(part)) for part in ("train", "val", "test")}
-    return (f"== {corpus.path.relative_to(ROOT) if corpus.path.is_relative_to(ROOT) else corpus.path}: "
+    return (f"== {shown_path(corpus.path)}: "
             f"{len(corpus.documents)} songs; train {len(corpus.split.train)} songs / {tokens['train']:,} tokens, "
             f"val {len(corpus.split.val)} / {tokens['val']:,}, test {len(corpus.split.test)} / {tokens['test']:,} "
             f"(word tokens, <s> </s> included; {corpus.test_chars:,} test characters)")
@@ -338,6 +385,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=0, help="TensorFlow threads (0: its default)")
     parser.add_argument("--verbose", choices=("lines", "quiet"), default="quiet")
     parser.add_argument("--json", type=Path, help="also write every row as JSON here")
+    parser.add_argument("--from-json", type=Path, help="print the tables of an earlier --json file; train nothing")
     args = parser.parse_args(argv)
 
     if args.threads:
@@ -356,6 +404,24 @@ def main(argv: list[str] | None = None) -> None:
         name, settings = parse_candidate(text)
         candidates[name] = settings
 
+    if args.from_json:
+        report = {path: [Row(**{key: value for key, value in row.items() if key != "ratio"}) for row in rows]
+                  for path, rows in json.loads(args.from_json.read_text(encoding="utf-8")).items()}
+    else:
+        report = run(args, candidates)
+    winner, summary = choose_winner(report) if report else (None, "")
+    for path, rows in report.items():
+        print(f"== {path}")
+        print(table(rows, winner))
+        print()
+    print(summary)
+    if args.json:
+        args.json.write_text(json.dumps({path: [dict(vars(row), ratio=row.ratio) for row in rows]
+                                         for path, rows in report.items()}, ensure_ascii=False, indent=1),
+                             encoding="utf-8")
+
+
+def run(args, candidates: dict) -> dict[str, list[Row]]:
     report = {}
     for path in args.corpora:
         loaded: dict[str, Corpus] = {}
@@ -372,12 +438,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"   {row.name}: ppl {row.ppl:.2f} (KN3 {row.kn3:.2f}, KN{row.kn_best_order} {row.kn_best:.2f}) "
                   f"acc {row.acc:.3f}, {row.seconds:.0f}s, {row.epochs} epochs (best {row.best_epoch}, "
                   f"{row.stopped})", flush=True)
-        print()
-        print(table(next(iter(loaded.values())), rows))
         print(flush=True)
-        report[str(path)] = [dict(vars(row), ratio=row.ratio) for row in rows]
-    if args.json:
-        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        report[shown_path(path)] = rows
+    return report
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import Any
 
 from seqgen import bundle as bundles
 from seqgen.corpus import corpus_files
-from seqgen.data import DataConfig, eval_windows, id_stream, split_documents, windows
+from seqgen.data import DataConfig, build_vocab, eval_windows, id_stream, split_documents, windows
 from seqgen.domains import check_domain, load_documents, tokenizer_for
 from seqgen.errors import SeqgenError
 from seqgen.vocab import Vocab
@@ -170,7 +170,7 @@ def _prepare_new(domain, corpus, split, tokenizer_name, encoding, lexicon=None) 
     documents = [document.tokens for document in load_documents(tokenizer, corpus, encoding)]
     parts = split_documents(len(documents), data_config.val_frac, data_config.test_frac, train_config.seed)
     train_docs = [documents[index] for index in parts.train]
-    vocab = Vocab.build(train_docs, data_config.vocab_size, keep=tokenizer.structure_tokens)
+    vocab = build_vocab(train_docs, data_config, keep=tokenizer.structure_tokens)
     model_config = ModelConfig(vocab_size=len(vocab), **{**_pick(defaults, "model"), **split["model"]})
     streams = {name: id_stream([documents[index] for index in getattr(parts, name)], vocab)
                for name in ("train", "val", "test")}

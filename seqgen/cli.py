@@ -323,6 +323,7 @@ def train(
     cell: Optional[str] = setting("cell", "lstm, gru or rnn."),
     gate_activation: Optional[str] = setting("gate_activation", "hard_sigmoid or sigmoid."),
     dropout: Optional[float] = setting("dropout", "Dropout between layers."),
+    embedding_dropout: Optional[float] = setting("embedding_dropout", "Dropout on the embedding outputs."),
     optimizer: Optional[str] = setting("optimizer", "adam or rmsprop."),
     learning_rate: Optional[float] = setting("learning_rate", "Initial learning rate."),
     lr_decay: Optional[float] = setting("lr_decay", "Learning-rate factor per epoch."),
@@ -330,6 +331,7 @@ def train(
     patience: Optional[int] = setting("patience", "Early stop after this many epochs without improvement."),
     keep_checkpoints: Optional[int] = setting("keep_checkpoints", "Checkpoint files kept."),
     vocab_size: Optional[int] = setting("vocab_size", "Vocabulary size, specials included."),
+    min_count: Optional[int] = setting("min_count", "Keep only tokens seen this often in training; rarer ones become <unk>."),
     tokenizer: Optional[str] = typer.Option(None, help=with_default(
         "Tokenizer: tabla for tabla; japanese or sentencepiece for japanese.", "the domain's")),
     lexicon: LexiconFile = None,

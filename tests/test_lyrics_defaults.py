@@ -55,8 +55,6 @@ def test_embedding_dropout_trains_saves_and_samples(corpus, tmp_path):
     assert len(older.stanzas(1, lines=2, seed=1)[0]) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="api._prepare_new builds the vocabulary with Vocab.build and so ignores "
-                                       "min_count; it must call data.build_vocab(train_docs, data_config, keep=...)")
 def test_min_count_leaves_tokens_seen_once_in_training_to_unk(corpus, tmp_path):
     generator = api.train("japanese", corpus, tmp_path / "model", verbose="quiet", min_count=2, **TINY)
     counts = counts_in_training(generator.bundle)
