@@ -531,6 +531,7 @@ class _MeterState:
     tokens: int = 0         # tokens in the current line
     silent: int = 0         # spaces and punctuation in the current line
     after_space: bool = False
+    after_silent: bool = False  # the previous token is punctuation
     kanji_before: int = -1  # the previous token when it ends in a kanji, else -1
 
 
@@ -562,6 +563,9 @@ class MeterConstraint(StanzaConstraint):
             usable[self.space] = False
         self.sung = usable & (self.mora_counts > 0)
         self.silent = usable & (self.mora_counts == 0)
+        # an opening bracket or quote needs a word after it, so it never ends a line
+        self.opening = np.array([bool(token) and all(unicodedata.category(char) in ("Ps", "Pi") for char in token)
+                                 for token in vocab.tokens]) & self.silent
         self.junctions = None if junctions is None else _JunctionTable(vocab, frozenset(junctions), self.sung)
         self.fillable = _fillable(set(self.mora_counts[self.sung].tolist()), max(meter))
         impossible = sorted({target for target in meter if not self.fillable[target]})
@@ -587,12 +591,12 @@ class MeterConstraint(StanzaConstraint):
         silent = state.silent + (morae == 0)
         kanji_before = token if self.junctions is not None and self.junctions.ends_in_kanji[token] else -1
         return _MeterState(state.stanzas_done, state.line, state.morae + morae, state.tokens + 1, silent,
-                           token == self.space, kanji_before)
+                           token == self.space, bool(self.silent[token]), kanji_before)
 
     def key(self, state: _MeterState) -> Hashable:
         return (state.stanzas_done == self.stanzas, state.line == self.lines - 1,
                 self.target(state.line) - state.morae, state.tokens == 0, state.silent, state.after_space,
-                state.kanji_before)
+                state.after_silent, state.kanji_before)
 
     def _bias(self, key: Hashable) -> np.ndarray:
         *shape, kanji_before = key
@@ -604,7 +608,7 @@ class MeterConstraint(StanzaConstraint):
         return joined if np.isfinite(joined).any() else bias
 
     def _shape_bias(self, key: Hashable) -> np.ndarray:
-        done, last_line, left, empty, silent, after_space = key
+        done, last_line, left, empty, silent, after_space, after_silent = key
         bias = np.full(len(self.vocab), -np.inf)
         if done:
             bias[self.end] = 0.0
@@ -613,8 +617,11 @@ class MeterConstraint(StanzaConstraint):
         fits = self.sung & (self.mora_counts <= left)
         fits[fits] = self.fillable[left - self.mora_counts[fits]]
         bias[fits] = 0.0
-        if not empty and silent < MAX_SILENT_TOKENS:
+        # punctuation comes one mark at a time (no "、、"), after a word
+        if not empty and silent < MAX_SILENT_TOKENS and not after_silent:
             bias[self.silent] = 0.0
+            if left == 0:
+                bias[self.opening] = -np.inf
             # a space neither starts nor ends a line, nor follows a space
             if self.space >= 0 and left > 0 and not after_space:
                 bias[self.space] = 0.0

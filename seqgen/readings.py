@@ -33,6 +33,16 @@ FILE_NAME = "readings.json"
 # A metered line uses only tokens read with the same number of morae in at least this share of
 # their corpus occurrences: a line counted with a token's other reading would miss its meter.
 METER_CERTAINTY = 0.9
+# Words whose dictionary reading is one of several that songs use, with different mora counts
+# (私 is わたくし to the analyzers, わたし or あたし when sung; 明日 is あす or あした). The analyzer
+# always gives the same one, so the corpus cannot show the doubt: these words are shown with their
+# first (sung) reading and count as uncertain, so a metered line never relies on them.
+VARIANT_READINGS: dict[str, tuple[str, ...]] = {
+    "私": ("わたし", "わたくし", "あたし"), "明日": ("あした", "あす"), "何": ("なに", "なん"),
+    "日本": ("にほん", "にっぽん"), "一日": ("いちにち", "ついたち"), "故郷": ("ふるさと", "こきょう"),
+    "何処": ("どこ", "いずこ"), "背": ("せ", "せい"), "他": ("ほか", "た"), "上手": ("じょうず", "うわて"),
+}
+UNCERTAIN = 0.5  # the certainty given to those words: below METER_CERTAINTY
 
 
 @dataclass(frozen=True)
@@ -175,8 +185,19 @@ def compute_readings(lines: Iterable[list[str]], surface: Callable[[str], str], 
         morae_count = mora_count(reading)
         agreeing = sum(n for other, n in counts.items() if mora_count(other) == morae_count)
         particle = to_hiragana(token) in ("は", "へ", "を") and particles[token] * 2 > sum(counts.values())
-        by_token[token] = TokenReading(to_hiragana(reading), morae_count, agreeing / sum(counts.values()), particle)
+        by_token[token] = _sung(token, TokenReading(to_hiragana(reading), morae_count,
+                                                    agreeing / sum(counts.values()), particle))
     return Readings(by_token, junctions)
+
+
+def _sung(token: str, found: TokenReading) -> TokenReading:
+    """``found``, or for a word of ``VARIANT_READINGS`` its sung reading, marked uncertain when the
+    variants differ in morae."""
+    variants = VARIANT_READINGS.get(token)
+    if not variants:
+        return found
+    certainty = UNCERTAIN if len({mora_count(variant) for variant in variants}) > 1 else found.certainty
+    return TokenReading(variants[0], mora_count(variants[0]), min(found.certainty, certainty), found.particle)
 
 
 def _token_readings(tokens: tuple[str, ...], texts: list[str], words, analyzer) -> Iterable[tuple[str, str, bool]]:

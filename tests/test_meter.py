@@ -19,7 +19,9 @@ from fakes import RandomLogitsModel
 # word -> (reading, morae, certainty)
 WORDS = {"春": ("はる", 2, 1.0), "夕焼け": ("ゆうやけ", 4, 1.0), "を": ("を", 1, 1.0), "待つ": ("まつ", 2, 1.0),
          "君": ("きみ", 2, 1.0), "が": ("が", 1, 1.0), "ふるさと": ("ふるさと", 4, 1.0), "、": ("", 0, 1.0),
-         "日": ("ひ", 1, 0.6), "LOVE": ("LOVE", None, 1.0), SPACE: ("", 0, 1.0), "しょう": ("しょう", 2, 1.0)}
+         "日": ("ひ", 1, 0.6), "LOVE": ("LOVE", None, 1.0), SPACE: ("", 0, 1.0), "しょう": ("しょう", 2, 1.0),
+         "「": ("", 0, 1.0), "」": ("", 0, 1.0), "。": ("", 0, 1.0)}
+PUNCTUATION = ("、", "「", "」", "。")
 READINGS = Readings({word: TokenReading(*entry) for word, entry in WORDS.items()})
 VOCAB = Vocab.build([list(WORDS)], keep=create("japanese").structure_tokens)
 MORAE = READINGS.meter_morae(VOCAB.tokens)
@@ -65,8 +67,19 @@ def test_spaces_and_punctuation_are_bounded_and_never_start_or_end_a_line():
     for seed in range(30):
         lines = create("japanese").lines(sample((7, 5), seed=seed))
         for line in lines:
-            assert line[0] not in (SPACE, "、") and line[-1] != SPACE
-            assert sum(token in (SPACE, "、") for token in line) <= 2
+            assert line[0] not in (SPACE, *PUNCTUATION) and line[-1] not in (SPACE, "「")
+            assert sum(token in (SPACE, *PUNCTUATION) for token in line) <= 2
+
+
+def test_punctuation_comes_one_mark_at_a_time_and_an_opening_bracket_is_followed_by_a_word():
+    seen = set()
+    for seed in range(60):
+        for line in create("japanese").lines(sample((7, 5), seed=seed)):
+            for first, second in zip(line, line[1:]):
+                assert not (first in PUNCTUATION and second in PUNCTUATION), line
+                assert first != "「" or second not in (SPACE, *PUNCTUATION), line
+            seen |= set(line) & set(PUNCTUATION)
+    assert "「" in seen  # the bracket is used, just never left open at a line's end
 
 
 def test_a_meter_the_words_cannot_fill_is_refused_up_front():

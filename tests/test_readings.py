@@ -92,6 +92,15 @@ def test_a_token_split_inside_a_compound_takes_its_own_part():
     assert readings.get("日").reading == "び"
 
 
+def test_words_sung_with_another_reading_than_the_dictionarys_are_uncertain():
+    # the analyzers read 私 as わたくし and 明日 as あす; songs sing わたし and あした as often
+    tokenizer = create("japanese")
+    readings = compute_readings(_lines(tokenizer, "私の明日は遠い\n"), tokenizer.surface, shared_analyzer())
+    assert readings.get("私").reading == "わたし" and readings.get("明日").reading == "あした"
+    assert readings.get("私").certainty < METER_CERTAINTY
+    assert list(readings.meter_morae(["私", "明日", "遠い"])) == [-1, -1, 3]
+
+
 def test_certainty_is_the_share_of_occurrences_with_the_usual_mora_count():
     lines = [["日", "が", "昇る"]] * 3 + [["日", "曜", "日"]]
     readings = compute_readings(lines, lambda token: token, shared_analyzer())
