@@ -1,13 +1,29 @@
-"""Training throughput: seqgen's model and training compile vs a stock Keras model of the same
-architecture (``keras.layers.LSTM(recurrent_activation="hard_sigmoid")``, default compile/fit),
-on the same random data, in one run.
+"""Training throughput, compared honestly: seqgen's training path beside stock Keras and PyTorch, at
+the same shapes, in one run.
 
-Shapes: tabla (vocab 100, embedding 64) and Japanese (vocab 8000, embedding 128); hidden 256,
-2 layers, window 50, batch 64. Runs alternate between the two models and the median of the timed
-epochs is reported, since the machine is shared and noisy. Peak memory is that of a separate
-process running seqgen's training at the tabla shape.
+Configurations, each run in a fresh subprocess (isolation, and a peak memory of its own):
 
-    python benchmarks/train_throughput.py [--repeats 5] [--batches 30] [--json]
+    seqgen         ``model.build_model`` compiled by ``training.compile_model``, as ``seqgen train`` does
+    keras-xla      stock ``keras.layers.LSTM(recurrent_activation="hard_sigmoid")`` with
+                   ``jit_compile=True`` and the same ``steps_per_execution``: the fair baseline
+    keras          the same stock model without XLA (same ``steps_per_execution``)
+    torch          PyTorch ``nn.LSTM`` (sigmoid gates: its fused kernel has no hard sigmoid), if importable
+    torch-compile  the same under ``torch.compile``, if it works here
+
+Every configuration does the same work: embedding, the domain's dropout, 2 recurrent layers, logits,
+sparse cross-entropy on logits, Adam with the same global-norm clip. Shapes come from the domain
+defaults (``api.DOMAIN_DEFAULTS`` read through ``help_defaults``, without importing TensorFlow), with
+the vocabulary of a real corpus: tabla 100, Japanese 8000.
+
+Only steps are timed. The ids are random and in memory, fed by a ``tf.data`` pipeline with its
+autotuner off; a callback notes the clock at each epoch's start and after its last step (reading the
+loss, so the step has finished), so the autotuner's wake-ups after an epoch's last step (issue 12)
+never count. The first epoch traces and compiles and is not timed; tokens/s is the median of the
+next ``--repeats`` epochs. The ratio column divides by keras-xla of the same shape. Peak memory is
+the subprocess's peak resident set (ru_maxrss), compiling included.
+
+    python benchmarks/train_throughput.py [--repeats 3] [--steps 48] [--shapes tabla japanese]
+                                          [--configs seqgen keras-xla ...] [--json]
 """
 
 from __future__ import annotations
@@ -15,91 +31,217 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-SHAPES = {"tabla": (100, 64), "japanese": (8000, 128)}
-HIDDEN, WINDOW, BATCH = 256, 50, 64
+VOCAB = {"tabla": 100, "japanese": 8000}
+CONFIGS = ("seqgen", "keras-xla", "keras", "torch", "torch-compile")
 
 
-def random_windows(vocab: int, batches: int):
+def shape_settings(domain: str) -> dict:
+    """The training settings ``seqgen train DOMAIN`` uses by default, with a realistic vocabulary."""
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from seqgen.help_defaults import domain_defaults
+
+    settings = dict(domain_defaults()[domain])
+    settings["vocab_size"] = VOCAB[domain]
+    return settings
+
+
+def random_batches(settings: dict, steps: int):
     import numpy as np
 
     rng = np.random.default_rng(0)
-    x = rng.integers(0, vocab, (batches * BATCH, WINDOW)).astype("int32")
-    y = rng.integers(0, vocab, (batches * BATCH, WINDOW)).astype("int32")
-    return x, y
+    shape = (steps * settings["batch_size"], settings["seq_length"])
+    return (rng.integers(0, settings["vocab_size"], shape).astype("int32"),
+            rng.integers(0, settings["vocab_size"], shape).astype("int32"))
 
 
-def seqgen_trainer(vocab: int, embedding: int):
-    """seqgen's model compiled the way ``seqgen train`` compiles it."""
+# --- Keras configurations ---------------------------------------------------------------------------
+
+def stock_logits_model(settings: dict):
+    """Stock Keras layers, same architecture as seqgen's, ending in logits."""
+    import keras
+
+    ids = keras.Input(shape=(None,), dtype="int32")
+    x = keras.layers.Embedding(settings["vocab_size"], settings["embedding_dim"])(ids)
+    if settings["embedding_dropout"]:
+        x = keras.layers.Dropout(settings["embedding_dropout"])(x)
+    for _ in range(settings["layers"]):
+        x = keras.layers.LSTM(settings["rnn_size"], recurrent_activation="hard_sigmoid", return_sequences=True)(x)
+        if settings["dropout"]:
+            x = keras.layers.Dropout(settings["dropout"])(x)
+    return keras.Model(ids, keras.layers.Dense(settings["vocab_size"])(x))
+
+
+def keras_trainer(config: str, settings: dict):
+    import seqgen.quiet_tensorflow  # noqa: F401
+    import keras
+
     from seqgen.model import ModelConfig, build_model
     from seqgen.training import TrainConfig, compile_model
 
-    config = ModelConfig(vocab_size=vocab, embedding_dim=embedding, rnn_size=HIDDEN)
-    return compile_model(build_model(config), TrainConfig(), distributed=False)
-
-
-def stock_trainer(vocab: int, embedding: int):
-    """Stock Keras layers, default compile and fit."""
-    from seqgen.model import ModelConfig, build_stock_keras_model
-
-    model = build_stock_keras_model(ModelConfig(vocab_size=vocab, embedding_dim=embedding, rnn_size=HIDDEN))
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model_fields = ("vocab_size", "embedding_dim", "rnn_size", "layers", "dropout", "embedding_dropout")
+    train_fields = ("batch_size", "learning_rate", "grad_clip", "steps_per_execution")
+    train_config = TrainConfig(**{name: settings[name] for name in train_fields})
+    if config == "seqgen":
+        model_config = ModelConfig(**{name: settings[name] for name in model_fields})
+        return compile_model(build_model(model_config), train_config, distributed=False)
+    model = stock_logits_model(settings)
+    model.compile(optimizer=keras.optimizers.Adam(train_config.learning_rate, global_clipnorm=train_config.grad_clip),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
+                  jit_compile=config == "keras-xla", steps_per_execution=train_config.steps_per_execution)
     return model
 
 
-def tokens_per_second(model, x, y) -> float:
-    start = time.perf_counter()
-    model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, shuffle=True)
-    return x.size / (time.perf_counter() - start)
+def time_keras(config: str, settings: dict, steps: int, repeats: int) -> list[float]:
+    """Seconds per epoch of ``steps`` steps, for ``repeats`` epochs after one untimed warm-up epoch."""
+    import keras
+    import tensorflow as tf
+
+    class StepClock(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seconds: list[float] = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            float(logs["loss"])  # the step has finished once its loss can be read
+            self.end = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(self.end - self.start)
+
+    x, y = random_batches(settings, steps)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    feed = (tf.data.Dataset.from_tensor_slices((x, y)).batch(settings["batch_size"], drop_remainder=True)
+            .repeat().with_options(options))
+    clock = StepClock()
+    keras_trainer(config, settings).fit(feed, steps_per_epoch=steps, epochs=1 + repeats, callbacks=[clock],
+                                        verbose=0)
+    return clock.seconds[1:]
 
 
-def measure_shape(name: str, repeats: int, batches: int) -> dict:
-    vocab, embedding = SHAPES[name]
-    x, y = random_windows(vocab, batches)
-    trainers = {"seqgen": seqgen_trainer(vocab, embedding), "keras": stock_trainer(vocab, embedding)}
-    for model in trainers.values():  # compile and warm up outside the timing
-        tokens_per_second(model, x[: BATCH * 8], y[: BATCH * 8])
-    samples: dict[str, list[float]] = {key: [] for key in trainers}
-    for _ in range(repeats):
-        for key, model in trainers.items():
-            samples[key].append(tokens_per_second(model, x, y))
-    seqgen_rate, keras_rate = statistics.median(samples["seqgen"]), statistics.median(samples["keras"])
-    return {"shape": name, "vocab": vocab, "seqgen_tok_s": round(seqgen_rate, 1),
-            "keras_tok_s": round(keras_rate, 1), "ratio": round(seqgen_rate / keras_rate, 3),
-            "peak_rss_mb": peak_rss_of_seqgen_training(name, batches)}
+# --- PyTorch configurations -------------------------------------------------------------------------
+
+def time_torch(config: str, settings: dict, steps: int, repeats: int) -> list[float]:
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(settings["vocab_size"], settings["embedding_dim"])
+            self.embedding_dropout = nn.Dropout(settings["embedding_dropout"])
+            # nn.LSTM drops out between its layers; the extra Dropout covers the last one, as seqgen does
+            self.lstm = nn.LSTM(settings["embedding_dim"], settings["rnn_size"], settings["layers"],
+                                batch_first=True, dropout=settings["dropout"] if settings["layers"] > 1 else 0.0)
+            self.dropout = nn.Dropout(settings["dropout"])
+            self.logits = nn.Linear(settings["rnn_size"], settings["vocab_size"])
+
+        def forward(self, ids):
+            hidden, _ = self.lstm(self.embedding_dropout(self.embedding(ids)))
+            return self.logits(self.dropout(hidden))
+
+    torch.manual_seed(0)
+    net = Net()
+    optimizer = torch.optim.Adam(net.parameters(), lr=settings["learning_rate"])
+    forward = torch.compile(net) if config == "torch-compile" else net
+    x, y = (torch.from_numpy(array).long() for array in random_batches(settings, steps))
+    batch = settings["batch_size"]
+
+    def epoch() -> float:
+        start = time.perf_counter()
+        for step in range(steps):
+            rows = slice(step * batch, (step + 1) * batch)
+            optimizer.zero_grad(set_to_none=True)
+            logits = forward(x[rows])
+            loss = nn.functional.cross_entropy(logits.reshape(-1, settings["vocab_size"]), y[rows].reshape(-1))
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), settings["grad_clip"])
+            optimizer.step()
+        loss.item()
+        return time.perf_counter() - start
+
+    epoch()  # warm-up (and torch.compile's compilation)
+    return [epoch() for _ in range(repeats)]
 
 
-def peak_rss_of_seqgen_training(name: str, batches: int) -> float:
-    """Peak resident memory (MB) of a fresh process training seqgen's model at this shape."""
-    code = (f"import sys, resource; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
-            f"import train_throughput as t; v, e = t.SHAPES[{name!r}]; x, y = t.random_windows(v, {batches}); "
-            "t.tokens_per_second(t.seqgen_trainer(v, e), x, y); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return round(float(result.stdout.strip().splitlines()[-1]), 1)
+# --- one configuration in this process (the subprocess side) ----------------------------------------
+
+def worker(config: str, domain: str, steps: int, repeats: int) -> dict:
+    settings = shape_settings(domain)
+    timer = time_torch if config.startswith("torch") else time_keras
+    seconds = timer(config, settings, steps, repeats)
+    tokens = steps * settings["batch_size"] * settings["seq_length"]
+    return {"tokens_per_s": [tokens / value for value in seconds],
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def torch_available() -> bool:
+    code = "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is None)"
+    return subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def run_config(config: str, domain: str, steps: int, repeats: int) -> dict:
+    """One configuration in a fresh Python process: its median tokens/s and peak memory, or why it failed."""
+    command = [sys.executable, os.path.abspath(__file__), "--worker", config, domain,
+               "--steps", str(steps), "--repeats", str(repeats)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    row = {"shape": domain, "config": config}
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return {**row, "error": last[:160]}
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    return {**row, "tokens_per_s": round(statistics.median(data["tokens_per_s"])),
+            "samples": [round(value) for value in data["tokens_per_s"]], "peak_rss_mb": round(data["peak_rss_mb"])}
+
+
+def add_ratios(rows: list[dict]) -> None:
+    baseline = {row["shape"]: row.get("tokens_per_s") for row in rows if row["config"] == "keras-xla"}
+    for row in rows:
+        reference = baseline.get(row["shape"])
+        row["vs_keras_xla"] = round(row["tokens_per_s"] / reference, 3) if reference and "tokens_per_s" in row else None
+
+
+def print_table(rows: list[dict], steps: int, repeats: int) -> None:
+    print(f"tokens/s: median of {repeats} epochs of {steps} steps, after one untimed warm-up epoch")
+    print(f"{'shape':<9} {'configuration':<14} {'tokens/s':>9} {'vs keras-xla':>13} {'peak RSS MB':>12}  runs")
+    for row in rows:
+        if "error" in row:
+            print(f"{row['shape']:<9} {row['config']:<14} failed: {row['error']}")
+            continue
+        ratio = f"{row['vs_keras_xla']:.2f}x" if row["vs_keras_xla"] else "n/a"
+        runs = " ".join(f"{value:,}" for value in row["samples"])
+        print(f"{row['shape']:<9} {row['config']:<14} {row['tokens_per_s']:>9,} {ratio:>13} {row['peak_rss_mb']:>12,}"
+              f"  {runs}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="timed epochs per model (median reported)")
-    parser.add_argument("--batches", type=int, default=30, help="batches per timed epoch")
-    parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=list(SHAPES))
-    parser.add_argument("--json", action="store_true", help="print a JSON list, one object per shape")
+    parser.add_argument("--repeats", type=int, default=3, help="timed epochs per configuration (median reported)")
+    parser.add_argument("--steps", type=int, default=48, help="training steps per epoch (a multiple of 8)")
+    parser.add_argument("--shapes", nargs="+", default=list(VOCAB), choices=list(VOCAB))
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=CONFIGS)
+    parser.add_argument("--json", action="store_true", help="print a JSON list, one object per row")
+    parser.add_argument("--worker", nargs=2, metavar=("CONFIG", "SHAPE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    results = [measure_shape(name, args.repeats, args.batches) for name in args.shapes]
-    if args.json:
-        print(json.dumps(results, indent=2))
+    if args.worker:
+        print(json.dumps(worker(*args.worker, args.steps, args.repeats)))
         return
-    print(f"{'shape':<9} {'vocab':>5} {'seqgen tok/s':>13} {'keras tok/s':>12} {'ratio':>6} {'peak RSS MB':>12}")
-    for row in results:
-        print(f"{row['shape']:<9} {row['vocab']:>5} {row['seqgen_tok_s']:>13,.0f} {row['keras_tok_s']:>12,.0f} "
-              f"{row['ratio']:>6.2f} {row['peak_rss_mb']:>12,.0f}")
+    configs = [config for config in args.configs if not config.startswith("torch") or torch_available()]
+    rows = [run_config(config, domain, args.steps, args.repeats) for domain in args.shapes for config in configs]
+    add_ratios(rows)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print_table(rows, args.steps, args.repeats)
 
 
 if __name__ == "__main__":
