@@ -153,9 +153,10 @@ def write_splits(directory: Path, streams: dict[str, np.ndarray]) -> None:
 
 def model_weights(model) -> dict[str, np.ndarray]:
     """The model's weights by name (``embedding``, ``rnn1/kernel`` ..., ``logits/kernel``)."""
+    from seqgen.model import recurrent_layers  # the caller holds a Keras model: TensorFlow is loaded
+
     weights = {"embedding": model.get_layer("embedding").get_weights()[0]}
-    recurrent = [layer for layer in model.layers if layer.__class__.__name__ == "ScanRecurrent"]
-    for index, layer in enumerate(recurrent, start=1):
+    for index, layer in enumerate(recurrent_layers(model), start=1):
         kernel, recurrent_kernel, bias = layer.get_weights()
         weights.update({f"rnn{index}/kernel": kernel, f"rnn{index}/recurrent_kernel": recurrent_kernel,
                         f"rnn{index}/bias": bias})
@@ -276,10 +277,11 @@ def load_keras_model(path: Path, compile: bool = False):
     import seqgen.quiet_tensorflow  # noqa: F401
     import keras
 
-    import seqgen.model  # noqa: F401  registers ScanRecurrent for deserialisation
+    from seqgen.legacy_model_file import readable
 
     try:
-        return keras.models.load_model(path, safe_mode=True, compile=compile)
+        with readable(path) as upgraded:  # files from before Keras's own recurrent layers, upgraded
+            return keras.models.load_model(upgraded, safe_mode=True, compile=compile)
     except Exception as error:  # Keras raises many kinds for a damaged file
         raise BundleError(f"{path}: corrupt or unreadable model file ({type(error).__name__}: "
                           f"{str(error).splitlines()[0][:200] if str(error) else 'no detail'})") from None
