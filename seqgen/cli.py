@@ -339,6 +339,8 @@ def train(
     test_frac: Optional[float] = setting("test_frac", "Share of documents for a final test."),
     seed: Optional[int] = setting("seed", "Random seed."),
     strategy: Optional[str] = setting("strategy", "tf.distribute strategy: mirrored (all local devices)."),
+    precision: Optional[str] = setting("precision", "float32, or mixed: float16 maths with float32 weights and "
+                                       "softmax (fast on GPUs, slow on CPUs)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the bundle in --out from its last checkpoint."),
     force: bool = typer.Option(False, "--force", help="Replace an existing bundle in --out."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),

@@ -21,7 +21,7 @@ import tensorflow as tf
 from seqgen.bundle import save_keras_atomic
 from seqgen.errors import SeqgenError
 from seqgen.settings import check_types
-from seqgen.model import ModelConfig, build_model, logits_model
+from seqgen.model import PRECISION_POLICIES, ModelConfig, build_model, logits_model
 
 OPTIMIZERS = ("adam", "rmsprop")
 STRATEGIES = ("mirrored",)
@@ -43,6 +43,7 @@ class TrainConfig:
     seed: int = 1234                 # same seed, corpus and machine give the same model
     strategy: str = ""               # "" (one device) or "mirrored" (all local devices)
     steps_per_execution: int = 8     # gradient steps per compiled call: less Python per step
+    precision: str = "float32"       # float32, or mixed: float16 compute, float32 weights and softmax (GPUs)
 
     def __post_init__(self) -> None:
         check_types(self)  # whole numbers, finite numbers, strings: the rule every settings class uses
@@ -59,6 +60,8 @@ class TrainConfig:
             raise SeqgenError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
         if self.strategy and self.strategy not in STRATEGIES:
             raise SeqgenError(f"unknown strategy {self.strategy!r}; use one of {', '.join(STRATEGIES)} or none")
+        if self.precision not in PRECISION_POLICIES:
+            raise SeqgenError(f"unknown precision {self.precision!r}; use one of {', '.join(PRECISION_POLICIES)}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -225,8 +228,12 @@ def compile_model(model: keras.Model, config: TrainConfig, distributed: bool) ->
     trainable = logits_model(model)
     optimizer_class = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}[config.optimizer]
     clip = {"global_clipnorm": config.grad_clip} if config.grad_clip else {}
+    optimizer = optimizer_class(learning_rate=config.learning_rate, **clip)
+    if config.precision == "mixed":
+        # float16 gradients underflow: scale the loss up and the gradients back down, as Keras does
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     trainable.compile(
-        optimizer=optimizer_class(learning_rate=config.learning_rate, **clip),
+        optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
         # XLA and several steps per call pay off on one device; Keras's distributed loop
@@ -294,7 +301,7 @@ def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkp
 
 def _prepare(model_config: ModelConfig, config: TrainConfig, checkpoints: Checkpoints, resume: bool):
     """(softmax model, compiled logits model, epochs already done)."""
-    model = build_model(model_config)
+    model = build_model(model_config, config.precision)
     latest = checkpoints.latest() if resume else None
     if latest is None:
         return model, compile_model(model, config, bool(config.strategy)), 0
