@@ -236,7 +236,11 @@ def main() -> None:
         print(json.dumps(worker(*args.worker, args.steps, args.repeats)))
         return
     configs = [config for config in args.configs if not config.startswith("torch") or torch_available()]
-    rows = [run_config(config, domain, args.steps, args.repeats) for domain in args.shapes for config in configs]
+    rows = []
+    for domain in args.shapes:
+        for config in configs:
+            rows.append(run_config(config, domain, args.steps, args.repeats))
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # progress: a long run shows as it goes
     add_ratios(rows)
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -33,8 +33,9 @@ def readable(path: Path) -> Iterator[Path]:
     """``path`` itself, or for a file with seqgen's old layer an upgraded copy that lives as long
     as the ``with`` block."""
     with zipfile.ZipFile(path) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    if LEGACY_LAYER.encode() not in members.get(CONFIG, b""):
+        legacy = CONFIG in archive.namelist() and LEGACY_LAYER.encode() in archive.read(CONFIG)
+        members = {name: archive.read(name) for name in archive.namelist()} if legacy else {}
+    if not legacy:
         yield path
         return
     config = json.loads(members[CONFIG])
