@@ -225,14 +225,18 @@ class Page:
         return (composition.text() + "\n").encode("utf-8")
 
     def lyrics(self, params: Params) -> dict:
-        """One song: ``stanzas`` of exactly ``lines`` lines."""
+        """One song: ``stanzas`` of exactly ``lines`` lines, each line ``meter``'s morae when given
+        ("7,5"; empty or absent: free), with every line's reading, romaji and morae beside it."""
         count = params.whole("stanzas", 3, 1, MAX_STANZAS)
         lines = params.whole("lines", 4, 1, MAX_LINES)
         temperature = params.number("temperature", 1.0)
         seed = params.whole("seed", None, 0, optional=True)
-        params.finish(("stanzas", "lines", "temperature", "seed"))
-        song = self.work(lambda: self.japanese.stanzas(count, lines=lines, temperature=temperature, seed=seed))
-        return {"stanzas": song, "text": "\n\n".join("\n".join(stanza) for stanza in song)}
+        meter = (params.text("meter", optional=True) or "").strip() or None
+        params.finish(("stanzas", "lines", "temperature", "seed", "meter"))
+        song = self.work(lambda: self.japanese.stanzas(count, lines=lines, temperature=temperature, seed=seed,
+                                                       meter=meter, with_readings=True))
+        texts = [[line["text"] for line in stanza] for stanza in song]
+        return {"stanzas": texts, "lines": song, "text": "\n\n".join("\n".join(stanza) for stanza in texts)}
 
     # ------------------------------------------------------------------ shared steps
 

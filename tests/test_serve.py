@@ -22,6 +22,7 @@ from seqgen import serve
 from seqgen.api import load_pretrained
 from seqgen.errors import SeqgenError
 from seqgen.forms import GRAMMAR_FORMS
+from seqgen.kana import mora_count
 from seqgen.serve import MAX_AUDIO_SECONDS, MAX_BODY_BYTES, MAX_CYCLES, make_server
 from seqgen.taals import TAALS, get_taal
 from seqgen.tokenizers.tabla_notation import parse
@@ -197,6 +198,18 @@ def test_lyrics_shape(server, models):
     assert song["stanzas"] == models[1].stanzas(2, lines=3, temperature=0.7, seed=9)
     assert [len(stanza) for stanza in song["stanzas"]] == [3, 3]
     assert song["text"] == "\n\n".join("\n".join(stanza) for stanza in song["stanzas"])
+    assert [[line["text"] for line in stanza] for stanza in song["lines"]] == song["stanzas"]
+
+
+def test_metered_lyrics_carry_readings(server, models):
+    song = post(server, "/api/lyrics", {"stanzas": 2, "lines": 4, "meter": " 7,5 ", "seed": 3}).json()
+    assert song["lines"] == models[1].stanzas(2, lines=4, meter="7,5", with_readings=True, seed=3)
+    for stanza in song["lines"]:
+        assert [line["morae"] for line in stanza] == [7, 5, 7, 5]
+        assert all(mora_count(line["reading"].replace(" ", "")) == line["morae"] and line["romaji"]
+                   for line in stanza)
+    # an empty meter is a free song
+    assert post(server, "/api/lyrics", {"meter": "", "seed": 3}).json()["stanzas"] == models[1].stanzas(3, seed=3)
 
 
 # ---------------------------------------------------------------------------------- refusals
@@ -236,6 +249,8 @@ BAD_PARAMETERS = [
     ("/api/lyrics", {"stanzas": 0}, "stanzas must be a whole number from 1 to"),
     ("/api/lyrics", {"lines": 99}, "lines must be a whole number from 1 to"),
     ("/api/lyrics", {"prime": "x"}, "unknown parameter prime"),
+    ("/api/lyrics", {"meter": "7,five"}, "meter"),
+    ("/api/lyrics", {"meter": 7}, "meter must be text"),
 ]
 
 

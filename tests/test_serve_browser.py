@@ -140,6 +140,15 @@ def test_lyrics_tab_and_errors(browser, page_url):
     stanzas = browser.find_elements(By.CSS_SELECTOR, "#song p.stanza")
     assert len(stanzas) == 2 and all(len(stanza.text.splitlines()) == 3 for stanza in stanzas)
 
+    # a meter with readings: each line is followed by its reading, romaji and mora count
+    browser.find_element(By.ID, "meter").send_keys("7,5")
+    browser.find_element(By.ID, "show-readings").click()
+    browser.find_element(By.ID, "lyrics-generate").click()
+    _wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#song .reading"), "no readings appeared")
+    counts = [reading.text.rsplit("·", 1)[1].strip() for reading in browser.find_elements(By.CSS_SELECTOR, "#song .reading")]
+    assert counts == ["7", "5", "7"] * 2
+    browser.find_element(By.ID, "meter").clear()
+
     # a value the server refuses is shown as its one-line message
     lines = browser.find_element(By.ID, "lines")
     lines.clear()

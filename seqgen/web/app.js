@@ -225,12 +225,23 @@ async function generateLyrics(event) {
   status("Generating…");
   try {
     const params = {stanzas: value("stanzas"), lines: value("lines"), temperature: value("lyrics-temperature"),
-                    seed: value("lyrics-seed", true)};
+                    seed: value("lyrics-seed", true), meter: $("meter").value};
     const song = await (await post("/api/lyrics", params)).json();
-    $("song").replaceChildren(...song.stanzas.map((stanza) => {
+    const readings = $("show-readings").checked;
+    $("song").replaceChildren(...song.lines.map((stanza) => {
       const p = document.createElement("p");
       p.className = "stanza";
-      stanza.forEach((line, index) => { if (index) p.append(document.createElement("br")); p.append(line); });
+      stanza.forEach((line, index) => {
+        if (index) p.append(document.createElement("br"));
+        p.append(line.text);
+        if (readings && line.reading !== null) {
+          // the kana reading, its romaji and the mora count a singer checks the meter by
+          const reading = document.createElement("span");
+          reading.className = "reading";
+          reading.textContent = `${line.reading} · ${line.romaji} · ${line.morae}`;
+          p.append(document.createElement("br"), reading);
+        }
+      });
       return p;
     }));
     status(`${song.stanzas.length} stanzas`);
