@@ -69,7 +69,7 @@ def corpus_sha256(corpus: str | Path) -> str:
 
 def train(domain: str, corpus: str | Path, out: str | Path | None = None, *, resume: bool = False,
           force: bool = False, tokenizer: str | None = None, encoding: str | None = None,
-          verbose: str = "lines", lexicon: str | Path | None = None, **settings: Any) -> "Generator":
+          verbose: str = "lines", lexicon: str | Path | None = None, **settings: Any) -> "Generator | None":
     """Train a model on a corpus and write a bundle.
 
     Args:
@@ -88,7 +88,8 @@ def train(domain: str, corpus: str | Path, out: str | Path | None = None, *, res
         **settings: any ``ModelConfig``, ``TrainConfig`` or ``DataConfig`` field (``epochs=5``, ``rnn_size=128``...).
 
     Returns:
-        A ``Generator`` for the trained bundle.
+        A ``Generator`` for the trained bundle; ``None`` on the workers of a ``strategy="multi-worker"``
+        run other than the chief (only the chief writes the bundle; see ``seqgen.distributed``).
 
     Raises:
         SeqgenError: bad arguments, corpus or output folder (nothing is written then), or training
@@ -106,6 +107,9 @@ def train(domain: str, corpus: str | Path, out: str | Path | None = None, *, res
     domain = check_domain(domain)
     out = Path(out) if out is not None else Path("models") / domain
     split = split_settings(settings)
+    worker = _multi_worker_cluster(split)
+    if worker is not None and not worker.is_chief:
+        return _train_as_worker(worker, domain, Path(corpus), split, tokenizer, encoding, lexicon, verbose)
     if resume:
         with claim(out, resume=True, force=False) as target:
             _check_resume_lexicon(target.path, lexicon)
@@ -201,6 +205,30 @@ def _vocab_readings(tokenizer, documents: list[tuple[str, ...]], vocab: Vocab):
     return compute_readings(lines, tokenizer.surface, shared_analyzer()).restricted_to(vocab)
 
 
+def _multi_worker_cluster(split: dict):
+    """The cluster of a ``--strategy multi-worker`` run (its TF_CONFIG checked before any work), else None."""
+    from seqgen.distributed import STRATEGY, cluster_from_env
+
+    return cluster_from_env() if split["training"].get("strategy") == STRATEGY else None
+
+
+def _train_as_worker(cluster, domain, corpus, split, tokenizer_name, encoding, lexicon, verbose) -> None:
+    """A multi-worker run's worker other than the chief: it trains in step with the chief into a
+    temporary folder, deleted afterwards; only the chief writes (and, resuming, reads) the bundle."""
+    from seqgen.distributed import worker_folder
+    from seqgen.output_folder import claim
+    from seqgen.training import TrainingStopped
+
+    prepared = _prepare_new(domain, corpus, split, tokenizer_name, encoding, lexicon)
+    with worker_folder(cluster) as folder, claim(folder, resume=False, force=False) as target:
+        try:
+            _train_new(target, prepared, verbose)
+        except TrainingStopped as stopped:
+            # why training stopped, not what the deleted folder held (_fit raises from the original)
+            reason = stopped.__context__ if isinstance(stopped.__context__, TrainingStopped) else stopped
+            raise type(stopped)(f"{cluster.name()}: {reason}", epochs_done=stopped.epochs_done) from None
+
+
 def _train_new(target, run: _NewRun, verbose: str) -> "Generator":
     bundles.write_metadata(target.path, run.config, run.vocab, run.tokenizer, run.readings)
     bundles.write_splits(target.path, run.streams)
@@ -208,7 +236,8 @@ def _train_new(target, run: _NewRun, verbose: str) -> "Generator":
 
 
 # Settings --resume may change; any other setting may only be repeated with the bundle's own value.
-RESUME_MAY_CHANGE = frozenset({"epochs", "patience"})
+# (strategy: the same run may continue on other hardware, e.g. on one machine after a multi-worker start)
+RESUME_MAY_CHANGE = frozenset({"epochs", "patience", "strategy"})
 
 
 def _resume(target, split: dict, verbose: str) -> "Generator":

@@ -338,7 +338,8 @@ def train(
     val_frac: Optional[float] = setting("val_frac", "Share of documents for validation."),
     test_frac: Optional[float] = setting("test_frac", "Share of documents for a final test."),
     seed: Optional[int] = setting("seed", "Random seed."),
-    strategy: Optional[str] = setting("strategy", "tf.distribute strategy: mirrored (all local devices)."),
+    strategy: Optional[str] = setting("strategy", "tf.distribute strategy: mirrored (all local devices) or "
+                                      "multi-worker (the machines in TF_CONFIG; run the same command on each)."),
     precision: Optional[str] = setting("precision", "float32, or mixed: float16 maths with float32 weights and "
                                        "softmax (fast on GPUs, slow on CPUs)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the bundle in --out from its last checkpoint."),
@@ -355,6 +356,9 @@ def train(
     verbose = "quiet" if quiet else ("bar" if sys.stdout.isatty() else "lines")
     generator = train_model(domain, corpus, out, resume=resume, force=force, tokenizer=tokenizer,
                             encoding=encoding, verbose=verbose, lexicon=lexicon, **settings)
+    if generator is None:  # a multi-worker run's other workers: the chief writes the bundle
+        emit("this worker's part is done; the chief wrote the bundle")
+        return
     best = generator.bundle.config.get("best") or {}
     if best:
         emit(f"validation perplexity {best['val_perplexity']:.3f} (epoch {best['epoch']})")

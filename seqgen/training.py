@@ -19,12 +19,14 @@ import numpy as np
 import tensorflow as tf
 
 from seqgen.bundle import save_keras_atomic
+from seqgen import distributed
+from seqgen.distributed import STRATEGY as MULTI_WORKER
 from seqgen.errors import SeqgenError
 from seqgen.settings import check_types
 from seqgen.model import PRECISION_POLICIES, ModelConfig, build_model, logits_model
 
 OPTIMIZERS = ("adam", "rmsprop")
-STRATEGIES = ("mirrored",)
+STRATEGIES = ("mirrored", MULTI_WORKER)
 _CHECKPOINT = re.compile(r"epoch(\d+)-val([0-9.]+|nan|inf)\.keras$")
 
 
@@ -41,7 +43,7 @@ class TrainConfig:
     patience: int = 6                # stop after this many epochs without a better validation loss
     keep_checkpoints: int = 3        # checkpoint files kept (the best one is always kept too)
     seed: int = 1234                 # same seed, corpus and machine give the same model
-    strategy: str = ""               # "" (one device) or "mirrored" (all local devices)
+    strategy: str = ""               # "" (one device), "mirrored" (all local devices) or "multi-worker" (TF_CONFIG)
     steps_per_execution: int = 8     # gradient steps per compiled call: less Python per step
     precision: str = "float32"       # float32, or mixed: float16 compute, float32 weights and softmax (GPUs)
 
@@ -218,6 +220,8 @@ def format_row(row: dict) -> str:
 
 
 def make_strategy(name: str):
+    if name == MULTI_WORKER:
+        return distributed.make_strategy()
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
@@ -264,10 +268,19 @@ def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkp
     Raises:
         TrainingStopped: on a NaN/infinite loss or an interrupt (after saving what can be saved).
     """
+    strategy = make_strategy(config.strategy)  # first: multi-worker collectives are set up before any op runs
     keras.utils.set_random_seed(config.seed)
     checkpoints = Checkpoints(checkpoint_dir, config.keep_checkpoints)
-    with make_strategy(config.strategy).scope():
-        model, trainable, first_epoch = _prepare(model_config, config, checkpoints, resume)
+    multi_worker = config.strategy == MULTI_WORKER
+    if multi_worker:  # before any variable: the workers make them in step, so theirs must match
+        distributed.agree(strategy, _agreement(model_config, config, windows))
+    with strategy.scope():
+        # every worker of a multi-worker run builds the same fresh variables; _join_workers resumes them
+        model, trainable, first_epoch = _prepare(model_config, config, checkpoints, resume and not multi_worker)
+    joined_best = None
+    if multi_worker:
+        first_epoch, joined_best = _join_workers(strategy, trainable, checkpoints.latest() if resume else None,
+                                                 history or [])
     history = [row for row in history or [] if row["epoch"] <= first_epoch]
     if first_epoch >= config.epochs:
         return history
@@ -276,20 +289,23 @@ def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkp
         model.set_weights(trainable.get_weights())  # same order: the softmax layer has no weights
         on_improved(model, row)
 
-    best = min((row["val_loss"] for row in history), default=math.inf)
+    best = min((row["val_loss"] for row in history), default=math.inf) if joined_best is None else joined_best
     report = EpochReport(checkpoints, improved, config.patience, best, history,
                          None if verbose == "quiet" else _echo, on_epoch)
     schedule = keras.callbacks.LearningRateScheduler(lambda epoch: config.learning_rate * config.lr_decay ** epoch)
     batches = EpochBatches(windows.x, windows.y, config.batch_size, config.seed, first_epoch)
     report.steps_per_epoch = len(batches)
     validation = (windows.val_x, windows.val_y) if windows.val_x is not None else None
-    with _stop_on_signals(trainable) as signals:
+    with _stop_on_signals(trainable) as signals, _lost_workers(multi_worker) as lost:
         trainable.fit(batches, validation_data=validation, epochs=config.epochs, initial_epoch=first_epoch,
                       callbacks=[schedule, report], verbose=1 if verbose == "bar" else 0)
     done = history[-1]["epoch"] if history else 0
     if report.stop_reason == "nan":
         raise TrainingStopped(f"training stopped: the loss became NaN or infinite in epoch {done + 1} (try a lower "
                               f"--learning-rate or --grad-clip)", epochs_done=done)
+    if lost:
+        raise TrainingStopped(f"training stopped: lost contact with another worker in epoch {done + 1} ({lost[0]}); "
+                              f"start every worker again with --resume", epochs_done=done)
     if signals:
         partial = f" (epoch {done + 1} was cut short and is not kept)" if report.stop_reason == "partial" else ""
         raise TrainingInterrupted(f"training interrupted by {signals[0]} after epoch {done}{partial}",
@@ -297,6 +313,41 @@ def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkp
     if report.stop_reason == "early" and verbose != "quiet":
         _echo(f"early stop: no better validation loss for {config.patience} epochs")
     return history
+
+
+def _agreement(model_config: ModelConfig, config: TrainConfig, windows: Windows) -> bytes:
+    """What the workers of a multi-worker run must share: the network, the settings and the data."""
+    return distributed.fingerprint(model_config.to_dict(), config.to_dict(), windows.train.stream,
+                                   windows.val.stream if windows.val is not None else None)
+
+
+def _join_workers(strategy, trainable: keras.Model, latest: tuple[int, float, Path] | None,
+                  history: list[dict]) -> tuple[int, float]:
+    """Multi-worker: start every worker from the chief's state (its newest checkpoint when resuming);
+    returns the chief's (epochs done, best validation loss)."""
+    done = latest[0] if latest else 0
+    best = min((row["val_loss"] for row in history if row["epoch"] <= done), default=math.inf)
+    joined = distributed.join(strategy, trainable, latest[2] if latest else None, done, best)
+    distributed.adapt_model(trainable, strategy)
+    return joined
+
+
+class _lost_workers:
+    """In a multi-worker run, a collective that fails because another worker is gone ends training
+    like an interrupt (the complete epochs are kept); the list it yields holds what went wrong."""
+
+    def __init__(self, multi_worker: bool):
+        self.multi_worker = multi_worker
+        self.lost: list[str] = []
+
+    def __enter__(self) -> list[str]:
+        return self.lost
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if error is None or not self.multi_worker or not distributed.lost_worker(error):
+            return False
+        self.lost.append(distributed.describe(error))
+        return True
 
 
 def _prepare(model_config: ModelConfig, config: TrainConfig, checkpoints: Checkpoints, resume: bool):
