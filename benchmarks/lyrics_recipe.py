@@ -53,7 +53,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from seqgen.corpus import read_corpus  # noqa: E402
-from seqgen.data import DataConfig, build_vocab, eval_windows, id_stream, split_documents, windows  # noqa: E402
+from seqgen.data import (DataConfig, StreamWindows, build_vocab, eval_stream_windows, id_stream,  # noqa: E402
+                         split_documents)
 from seqgen.domains import tokenizer_for  # noqa: E402
 from seqgen.ngram import KneserNey  # noqa: E402
 from seqgen.tokenizers.lyrics import split_songs  # noqa: E402
@@ -236,8 +237,8 @@ def train_candidate(corpus: Corpus, name: str, settings: dict, budget: float, kn
     vocab = build_vocab(train_docs, data_config, keep=tokenizer.structure_tokens)
     model_config = ModelConfig(vocab_size=len(vocab), **sections["model"])
     streams = {part: id_stream(corpus.part(part), vocab) for part in ("train", "val")}
-    x, y = windows(streams["train"], data_config.seq_length, data_config.window_stride)
-    val_x, val_y = eval_windows(streams["val"], data_config.seq_length)
+    train_windows = StreamWindows(streams["train"], data_config.seq_length, data_config.window_stride)
+    val_windows = eval_stream_windows(streams["val"], data_config.seq_length)
     best: dict = {}
 
     def on_improved(model, row):
@@ -258,7 +259,7 @@ def train_candidate(corpus: Corpus, name: str, settings: dict, budget: float, kn
     started = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            history = training.fit(model_config, train_config, Windows(x, y, val_x, val_y), Path(scratch),
+            history = training.fit(model_config, train_config, Windows(train_windows, val_windows), Path(scratch),
                                    on_improved, verbose=verbose)
     finally:
         training.EpochReport = original

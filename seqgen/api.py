@@ -17,9 +17,11 @@ from typing import Any
 
 from seqgen import bundle as bundles
 from seqgen.corpus import corpus_files
-from seqgen.data import DataConfig, build_vocab, eval_windows, id_stream, split_documents, windows
+from seqgen.data import (DataConfig, StreamWindows, build_vocab, eval_stream_windows, id_stream, split_documents,
+                         vocab_from_counts)
 from seqgen.domains import check_domain, load_documents, tokenizer_for
 from seqgen.errors import SeqgenError
+from seqgen.shards import open_or_build, should_stream
 from seqgen.vocab import Vocab
 
 # Defaults that differ by domain: Japanese needs a wider embedding for its 8000-token vocabulary.
@@ -171,24 +173,35 @@ def _prepare_new(domain, corpus, split, tokenizer_name, encoding, lexicon=None) 
     # the network's own checks (sizes, memory) come before the corpus is read; vocab_size is a stand-in
     ModelConfig(vocab_size=data_config.vocab_size, **{**_pick(defaults, "model"), **split["model"]})
     tokenizer = tokenizer_for(domain, tokenizer_name, lexicon=lexicon)
-    documents = [document.tokens for document in load_documents(tokenizer, corpus, encoding)]
-    parts = split_documents(len(documents), data_config.val_frac, data_config.test_frac, train_config.seed)
-    train_docs = [documents[index] for index in parts.train]
-    vocab = build_vocab(train_docs, data_config, keep=tokenizer.structure_tokens)
+    if should_stream(data_config.stream, corpus):
+        shard_set = open_or_build(tokenizer, corpus, encoding)  # token shards on disk, never the whole text
+        count, shards_key = shard_set.documents, shard_set.key
+        parts = split_documents(count, data_config.val_frac, data_config.test_frac, train_config.seed)
+        vocab = vocab_from_counts(shard_set.token_counts(parts.train), data_config, keep=tokenizer.structure_tokens)
+        streams = shard_set.streams(vocab, {name: getattr(parts, name) for name in ("train", "val", "test")})
+        documents = shard_set.document_tokens()  # read once, for a lyrics vocabulary's readings
+    else:
+        documents = [document.tokens for document in load_documents(tokenizer, corpus, encoding)]
+        count, shards_key = len(documents), None
+        parts = split_documents(count, data_config.val_frac, data_config.test_frac, train_config.seed)
+        vocab = build_vocab([documents[index] for index in parts.train], data_config, keep=tokenizer.structure_tokens)
+        streams = {name: id_stream([documents[index] for index in getattr(parts, name)], vocab)
+                   for name in ("train", "val", "test")}
     model_config = ModelConfig(vocab_size=len(vocab), **{**_pick(defaults, "model"), **split["model"]})
-    streams = {name: id_stream([documents[index] for index in getattr(parts, name)], vocab)
-               for name in ("train", "val", "test")}
-    windows(streams["train"], data_config.seq_length, data_config.window_stride)  # fail early when too small
+    StreamWindows(streams["train"], data_config.seq_length, data_config.window_stride)  # fail early when too small
     config = {
         "domain": domain, "model": model_config.to_dict(), "training": train_config.to_dict(),
         "data": data_config.to_dict(), "seed": train_config.seed,
         # the file name, not the path: a bundle must not carry the builder's folders around
-        "corpus": {"name": corpus.resolve().name, "sha256": corpus_sha256(corpus), "documents": len(documents),
+        "corpus": {"name": corpus.resolve().name, "sha256": corpus_sha256(corpus), "documents": count,
                    "train_documents": len(parts.train), "val_documents": len(parts.val),
                    "test_documents": len(parts.test), "train_tokens": int(len(streams["train"]))},
         "versions": bundles.library_versions(),
         "best": None,
     }
+    if shards_key is not None:
+        # a streamed corpus: the bundle names its shards (in the cache) instead of holding splits.npz
+        config["corpus"]["shards"] = shards_key
     return _NewRun(config, vocab, tokenizer, streams, _vocab_readings(tokenizer, documents, vocab))
 
 
@@ -231,7 +244,8 @@ def _train_as_worker(cluster, domain, corpus, split, tokenizer_name, encoding, l
 
 def _train_new(target, run: _NewRun, verbose: str) -> "Generator":
     bundles.write_metadata(target.path, run.config, run.vocab, run.tokenizer, run.readings)
-    bundles.write_splits(target.path, run.streams)
+    if "shards" not in run.config["corpus"]:
+        bundles.write_splits(target.path, run.streams)
     return _fit(target, run.config, run.streams, resume=False, history=[], verbose=verbose)
 
 
@@ -261,10 +275,9 @@ def _fit(target, config: dict, streams: dict, resume: bool, history: list[dict],
     out = target.path
     data_config = DataConfig(**config["data"])
     train_config = TrainConfig(**config["training"])
-    x, y = windows(streams["train"], data_config.seq_length, data_config.window_stride)
-    val_x = val_y = None
-    if len(streams["val"]):
-        val_x, val_y = eval_windows(streams["val"], data_config.seq_length)
+    # windows are read batch by batch from the streams (memory-mapped for a streamed corpus)
+    train_windows = StreamWindows(streams["train"], data_config.seq_length, data_config.window_stride)
+    val_windows = eval_stream_windows(streams["val"], data_config.seq_length) if len(streams["val"]) else None
     bundles.write_config(out, config)
 
     def on_improved(model, row: dict) -> None:
@@ -277,7 +290,7 @@ def _fit(target, config: dict, streams: dict, resume: bool, history: list[dict],
 
     # the history is rewritten after every epoch, so a killed run resumes with all of it
     try:
-        rows = fit(ModelConfig.from_dict(config["model"]), train_config, Windows(x, y, val_x, val_y),
+        rows = fit(ModelConfig.from_dict(config["model"]), train_config, Windows(train_windows, val_windows),
                    out / bundles.CHECKPOINTS, on_improved, resume=resume, history=history, verbose=verbose,
                    on_epoch=write_history)
     except TrainingStopped as stopped:

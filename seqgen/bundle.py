@@ -202,8 +202,13 @@ def read_splits(directory: Path, vocab_size: int | None = None) -> dict[str, np.
         BundleError: missing, corrupt or tampered.
     """
     directory = Path(directory)
+    config = read_config(directory)
     if vocab_size is None:
-        vocab_size = read_config(directory)["model"]["vocab_size"]
+        vocab_size = config["model"]["vocab_size"]
+    if "shards" in config["corpus"]:  # a streamed corpus: its streams live beside its shards in the cache
+        from seqgen.shards import bundle_streams
+
+        return bundle_streams(directory, config, vocab_size)
     path = directory / SPLITS_FILE
     return checks.check_splits(_read_npz(path, memory_budget()), vocab_size, path)
 

@@ -332,6 +332,8 @@ def train(
     keep_checkpoints: Optional[int] = setting("keep_checkpoints", "Checkpoint files kept."),
     vocab_size: Optional[int] = setting("vocab_size", "Vocabulary size, specials included."),
     min_count: Optional[int] = setting("min_count", "Keep only tokens seen this often in training; rarer ones become <unk>."),
+    stream: Optional[str] = setting("stream", "on: tokenize the corpus once into token shards on disk and train "
+                                    "from them (corpora larger than memory); off; auto: on from 50 MB of text."),
     tokenizer: Optional[str] = typer.Option(None, help=with_default(
         "Tokenizer: tabla for tabla; japanese or sentencepiece for japanese.", "the domain's")),
     lexicon: LexiconFile = None,

@@ -14,6 +14,9 @@ from seqgen.errors import SeqgenError
 from seqgen.settings import check_types, from_dict
 from seqgen.vocab import Vocab
 
+# DataConfig.stream: "auto" streams corpora of shards.STREAM_BYTES and more.
+STREAM_SETTINGS = ("auto", "on", "off")
+
 
 @dataclass(frozen=True)
 class DataConfig:
@@ -25,12 +28,15 @@ class DataConfig:
     test_frac: float = 0.0      # share of documents held out for a final test
     vocab_size: int = 8000      # the vocabulary keeps this many tokens, specials included
     min_count: int = 1          # ...of those seen at least this often in training; rarer ones become <unk>
+    stream: str = "auto"        # on: train from token shards on disk (corpora larger than memory); auto: from 50 MB
 
     def __post_init__(self) -> None:
         check_types(self)
         for name in ("seq_length", "vocab_size", "min_count"):
             if getattr(self, name) < 1:
                 raise SeqgenError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.stream not in STREAM_SETTINGS:
+            raise SeqgenError(f"stream must be one of {', '.join(STREAM_SETTINGS)}, got {self.stream!r}")
         if self.stride < 0:
             raise SeqgenError(f"stride must not be negative, got {self.stride}")
         if not (0.0 <= self.val_frac < 1.0 and 0.0 <= self.test_frac < 1.0 and self.val_frac + self.test_frac < 1.0):
@@ -80,6 +86,11 @@ def build_vocab(documents: list[tuple[str, ...]], config: DataConfig, keep: tupl
     return Vocab.build(documents, config.vocab_size, keep=keep, min_count=config.min_count)
 
 
+def vocab_from_counts(counts: dict[str, int], config: DataConfig, keep: tuple[str, ...] = ()) -> Vocab:
+    """``build_vocab`` from the training documents' token counts (a corpus counted shard by shard)."""
+    return Vocab.from_counts(counts, config.vocab_size, keep=keep, min_count=config.min_count)
+
+
 def id_stream(documents: list[tuple[str, ...]], vocab: Vocab) -> np.ndarray:
     """All documents' ids, each wrapped in ``<s>`` ... ``</s>``, as one int32 array."""
     ids: list[int] = []
@@ -96,16 +107,48 @@ def windows(stream: np.ndarray, seq_length: int, stride: int) -> tuple[np.ndarra
     Raises:
         SeqgenError: when the stream is shorter than one window (``seq_length + 1`` tokens).
     """
-    if len(stream) < seq_length + 1:
-        raise SeqgenError(f"corpus too small: {len(stream)} tokens, one training window needs at least "
-                          f"{seq_length + 1} (seq_length + 1); add text or lower --seq-length")
-    starts = np.arange(0, len(stream) - seq_length, stride)
-    index = starts[:, None] + np.arange(seq_length)[None, :]
-    return stream[index], stream[index + 1]
+    found = StreamWindows(stream, seq_length, stride)
+    return found.rows(np.arange(found.count))
+
+
+@dataclass(frozen=True)
+class StreamWindows:
+    """The windows of a 1-D id stream, read on demand: the stream may be memory-mapped (a corpus
+    larger than memory), and only the rows asked for are ever copied.
+
+    Window ``i`` starts at ``i * stride``; there are as many as start before ``len(stream) - seq_length``.
+    """
+
+    stream: np.ndarray
+    seq_length: int
+    stride: int
+
+    def __post_init__(self) -> None:
+        if len(self.stream) < self.seq_length + 1:
+            raise SeqgenError(f"corpus too small: {len(self.stream)} tokens, one training window needs at least "
+                              f"{self.seq_length + 1} (seq_length + 1); add text or lower --seq-length")
+
+    @property
+    def count(self) -> int:
+        return (len(self.stream) - self.seq_length - 1) // self.stride + 1
+
+    def rows(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` of the windows numbered ``index``, as int32 arrays in memory."""
+        starts = np.asarray(index, dtype=np.int64) * self.stride
+        # one read of seq_length + 1 tokens per window: x and y are its two overlapping views
+        spans = np.asarray(self.stream[starts[:, None] + np.arange(self.seq_length + 1)[None, :]], dtype=np.int32)
+        return spans[:, :-1], spans[:, 1:]
 
 
 def eval_windows(stream: np.ndarray, seq_length: int) -> tuple[np.ndarray, np.ndarray]:
     """Windows for validation: like ``windows`` but a short stream gives one shorter window."""
+    found = eval_stream_windows(stream, seq_length)
+    return found.rows(np.arange(found.count))
+
+
+def eval_stream_windows(stream: np.ndarray, seq_length: int) -> StreamWindows:
+    """The validation windows of ``eval_windows``, read on demand."""
     if len(stream) < 2:
         raise SeqgenError("the validation split holds no tokens; lower --val-frac to 0 or add documents")
-    return windows(stream, min(seq_length, len(stream) - 1), min(seq_length, len(stream) - 1))
+    length = min(seq_length, len(stream) - 1)
+    return StreamWindows(stream, length, length)

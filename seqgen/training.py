@@ -15,13 +15,14 @@ from typing import Callable
 
 import seqgen.quiet_tensorflow  # noqa: F401  (before keras: keeps TensorFlow's C++ log lines quiet)
 import keras
-import numpy as np
 import tensorflow as tf
 
 from seqgen.bundle import save_keras_atomic
+from seqgen.data import StreamWindows
 from seqgen import distributed
 from seqgen.distributed import STRATEGY as MULTI_WORKER
 from seqgen.errors import SeqgenError
+from seqgen.feed import TrainingFeed, eval_dataset
 from seqgen.settings import check_types
 from seqgen.model import PRECISION_POLICIES, ModelConfig, build_model, logits_model
 
@@ -86,35 +87,11 @@ class TrainingInterrupted(TrainingStopped):
 
 @dataclass
 class Windows:
-    """Training and validation windows (inputs and next-token targets)."""
+    """Training and validation windows (inputs and next-token targets), read on demand from their
+    id streams (``data.StreamWindows``; a stream may be memory-mapped)."""
 
-    x: np.ndarray
-    y: np.ndarray
-    val_x: np.ndarray | None = None
-    val_y: np.ndarray | None = None
-
-
-class EpochBatches(keras.utils.PyDataset):
-    """Batches of windows in an order fixed by (seed, epoch), so a resumed run sees the same
-    order an uninterrupted one would. The last partial batch is dropped: one shape, one compile."""
-
-    def __init__(self, x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, epoch: int):
-        super().__init__()
-        self.x, self.y, self.seed = x, y, seed
-        self.batch_size = min(batch_size, len(x))
-        self.epoch = epoch - 1
-        self.on_epoch_end()
-
-    def __len__(self) -> int:
-        return len(self.x) // self.batch_size
-
-    def __getitem__(self, index: int):
-        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        return self.x[rows], self.y[rows]
-
-    def on_epoch_end(self) -> None:
-        self.epoch += 1
-        self.order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.x))
+    train: StreamWindows
+    val: StreamWindows | None = None
 
 
 def perplexity(loss: float) -> float:
@@ -293,12 +270,13 @@ def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkp
     report = EpochReport(checkpoints, improved, config.patience, best, history,
                          None if verbose == "quiet" else _echo, on_epoch)
     schedule = keras.callbacks.LearningRateScheduler(lambda epoch: config.learning_rate * config.lr_decay ** epoch)
-    batches = EpochBatches(windows.x, windows.y, config.batch_size, config.seed, first_epoch)
-    report.steps_per_epoch = len(batches)
-    validation = (windows.val_x, windows.val_y) if windows.val_x is not None else None
+    # batches in an order fixed by (seed, epoch), from tf.data without autotuning (see feed)
+    feed = TrainingFeed(windows.train, config.batch_size, config.seed, first_epoch)
+    report.steps_per_epoch = feed.steps
+    validation = eval_dataset(windows.val) if windows.val is not None else None
     with _stop_on_signals(trainable) as signals, _lost_workers(multi_worker) as lost:
-        trainable.fit(batches, validation_data=validation, epochs=config.epochs, initial_epoch=first_epoch,
-                      callbacks=[schedule, report], verbose=1 if verbose == "bar" else 0)
+        trainable.fit(feed.dataset(), validation_data=validation, epochs=config.epochs, initial_epoch=first_epoch,
+                      shuffle=False, callbacks=[feed.callback, schedule, report], verbose=1 if verbose == "bar" else 0)
     done = history[-1]["epoch"] if history else 0
     if report.stop_reason == "nan":
         raise TrainingStopped(f"training stopped: the loss became NaN or infinite in epoch {done + 1} (try a lower "

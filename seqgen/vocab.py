@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from seqgen.errors import SeqgenError
@@ -55,12 +55,18 @@ class Vocab:
             keep: structure tokens kept whether or not they occur.
             min_count: other tokens are kept only when seen at least this often (1 keeps all).
         """
+        counts = Counter(token for document in documents for token in document)
+        return cls.from_counts(counts, max_size, keep, min_count)
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, int], max_size: int = DEFAULT_MAX_SIZE,
+                    keep: Iterable[str] = (), min_count: int = 1) -> "Vocab":
+        """``build`` from tokens already counted (a corpus counted shard by shard)."""
         fixed = list(SPECIALS) + [token for token in dict.fromkeys(keep) if token not in SPECIALS]
         if max_size < len(fixed):
             raise SeqgenError(f"vocabulary size {max_size} is too small: the fixed tokens alone need {len(fixed)}")
         if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
             raise SeqgenError(f"min_count must be a whole number of at least 1, got {min_count!r}")
-        counts = Counter(token for document in documents for token in document)
         taken = set(fixed)
         ranked = sorted((token for token in counts if token not in taken and counts[token] >= min_count),
                         key=lambda t: (-counts[t], t))

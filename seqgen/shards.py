@@ -1,0 +1,484 @@
+"""Corpora larger than memory: a corpus tokenized once into token-id shards on disk, memory-mapped.
+
+``open_or_build(tokenizer, corpus, encoding)`` reads the corpus one file at a time (never the whole
+text), tokenizes it on all cores and writes the documents' tokens as flat int32 ``.npy`` shards of
+indexes into the corpus's table of distinct tokens, each shard holding whole documents; a second call
+on the same corpus finds them by content hash and reads nothing but the files' bytes (to hash them).
+The vocabulary is counted shard by shard (``ShardSet.token_counts``), and the id streams of a split
+(``ShardSet.streams``) are written beside the shards as memory-mapped int32 ``.npy`` files, so memory
+stays flat whatever the corpus size. Documents are numbered in corpus order, as
+``domains.load_documents`` numbers them, so ``data.split_documents`` splits both paths alike and a small
+corpus gives the same streams either way.
+
+Where: ``shards/<key>/`` under ``token_cache.cache_dir()`` (``$SEQGEN_CACHE_DIR`` ...). With caching
+off the shards go to a temporary folder removed when the process ends. The key is SHA-256 over this
+format and ``token_cache.CorpusKey`` (seqgen's version and sources, the tokenizer before fitting,
+the encoding, every file's name and bytes). A folder is written under a temporary name and renamed
+(atomic); its ``manifest.json`` records each shard's size and SHA-256, checked when opened: a damaged
+or missing shard makes the folder a miss, rebuilt from the corpus (``ShardError``, one line, where
+there is no corpus to rebuild from). Folders used least recently are removed past ``MAX_BYTES``.
+
+Not here: reading and decoding files (``corpus``), what a tokenizer does (``tokenizers``), windows
+and batches (``data``, ``feed``), what a bundle records (``api``, ``bundle``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from seqgen.errors import SeqgenError
+from seqgen.tokenizers.base import Tokenizer, from_spec
+
+FORMAT = "seqgen-token-shards"
+FORMAT_VERSION = 1
+# Tokens per shard (16 MiB of int32): the largest array held while writing or counting.
+SHARD_TOKENS = 1 << 22
+# Text per worker task, cut at document boundaries; with a few tasks in flight per worker this
+# bounds the text in memory.
+PIECE_CHARACTERS = 1 << 20
+TASKS_PER_WORKER = 2
+# The shard folders together are kept under this; the least recently used go first.
+MAX_BYTES = 16 << 30
+# Corpora with at least this much text stream from shards when DataConfig.stream is "auto": below
+# it the whole corpus and its windows take a few hundred MB at most, and the in-memory path
+# (splits.npz in the bundle) is simpler to move around.
+STREAM_BYTES = 50_000_000
+_FOLDER = re.compile(r"^[0-9a-f]{64}$")
+# Where a tabla file may be cut: a blank line followed by a header line (a new composition).
+_TABLA_CUT = re.compile(r"\n[ \t]*\n(?=[ \t]*#)")
+# Where a lyrics file may be cut: after a line holding only --- (songs are independent).
+_LYRICS_CUT = re.compile(r"^[ \t]*---[ \t]*\n", re.MULTILINE)
+
+
+class ShardError(SeqgenError):
+    """Shards that are missing or damaged where no corpus is at hand to rebuild them."""
+
+
+@dataclass
+class ShardSet:
+    """One corpus as token shards: ``table`` (distinct tokens), ``lengths`` (tokens per document, in
+    corpus order), ``shards`` (memory-mapped int32 indexes into ``table``) and ``bounds`` (the
+    documents of shard ``i`` are ``bounds[i]`` to ``bounds[i + 1]``)."""
+
+    folder: Path
+    key: str
+    tokenizer_spec: dict
+    table: list[str]
+    lengths: np.ndarray
+    shards: list[np.ndarray]
+    bounds: list[int]
+
+    @property
+    def documents(self) -> int:
+        return len(self.lengths)
+
+    def document_tokens(self, indices=None) -> Iterator[tuple[str, ...]]:
+        """The tokens of the documents ``indices`` (default all), in corpus order, one at a time."""
+        wanted = None if indices is None else set(indices)
+        for shard, first, last in self._spans():
+            offsets = np.concatenate([[0], np.cumsum(self.lengths[first:last])])
+            for number in range(first, last):
+                if wanted is None or number in wanted:
+                    ids = shard[offsets[number - first]:offsets[number - first + 1]]
+                    yield tuple(self.table[i] for i in ids.tolist())
+
+    def token_counts(self, indices) -> dict[str, int]:
+        """How often each token occurs in the documents ``indices``: counted shard by shard."""
+        member = np.zeros(self.documents, dtype=bool)
+        member[np.asarray(list(indices), dtype=np.int64)] = True
+        total = np.zeros(len(self.table), dtype=np.int64)
+        for shard, first, last in self._spans():
+            keep = np.repeat(member[first:last], self.lengths[first:last])
+            total += np.bincount(shard[keep], minlength=len(self.table))
+        return {self.table[index]: int(total[index]) for index in np.flatnonzero(total).tolist()}
+
+    def streams(self, vocab, parts: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+        """The id stream of each part (``<s>`` ids ``</s>`` per document, as ``data.id_stream``
+        makes it), memory-mapped from ``streams/`` in the shard folder; written on first use."""
+        lookup = np.asarray([vocab.id(token) for token in self.table], dtype=np.int32)
+        digest = hashlib.sha256(json.dumps([list(vocab.tokens), {name: list(value) for name, value in parts.items()}],
+                                           ensure_ascii=True).encode("ascii")).hexdigest()
+        folder = self.folder / "streams"
+        folder.mkdir(exist_ok=True)
+        found = {}
+        for name, indices in parts.items():
+            path = folder / f"{digest[:32]}-{name}.npy"
+            length = int(sum(int(self.lengths[index]) + 2 for index in indices))
+            stream = _open_array(path, length)
+            if stream is None:
+                self._write_stream(path, length, indices, lookup, vocab.start_id, vocab.end_id)
+                stream = _open_array(path, length)
+            found[name] = stream
+        _touch(self.folder)
+        return found
+
+    def _write_stream(self, path: Path, length: int, indices, lookup, start: int, end: int) -> None:
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        out = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.int32, shape=(max(length, 0),))
+        wanted = np.zeros(self.documents, dtype=bool)
+        wanted[np.asarray(list(indices), dtype=np.int64)] = True
+        position = 0
+        for shard, first, last in self._spans():
+            if not wanted[first:last].any():
+                continue
+            mapped = lookup[shard]  # one shard's ids in memory at a time
+            offsets = np.concatenate([[0], np.cumsum(self.lengths[first:last])])
+            for number in np.flatnonzero(wanted[first:last]).tolist():
+                ids = mapped[offsets[number]:offsets[number + 1]]
+                out[position] = start
+                out[position + 1:position + 1 + len(ids)] = ids
+                out[position + 1 + len(ids)] = end
+                position += len(ids) + 2
+        out.flush()
+        del out
+        os.replace(temporary, path)
+
+    def _spans(self) -> Iterator[tuple[np.ndarray, int, int]]:
+        for index, shard in enumerate(self.shards):
+            yield shard, self.bounds[index], self.bounds[index + 1]
+
+
+def shard_root() -> Path | None:
+    from seqgen.token_cache import cache_dir
+
+    directory = cache_dir()
+    return None if directory is None else directory / "shards"
+
+
+def should_stream(setting: str, corpus: str | Path) -> bool:
+    """Whether a corpus trains from shards: ``on``, ``off``, or ``auto`` (its files' size)."""
+    if setting != "auto":
+        return setting == "on"
+    from seqgen.corpus import corpus_files
+
+    total = 0
+    for file in corpus_files(corpus):
+        try:
+            total += file.stat().st_size
+        except OSError:
+            pass  # reading it later says what is wrong
+    return total >= STREAM_BYTES
+
+
+def open_or_build(tokenizer: Tokenizer, corpus: str | Path, encoding: str | None = None,
+                  workers: int | None = None) -> ShardSet:
+    """The shards of ``corpus`` for ``tokenizer`` (fitted on it on return), from the cache or made now.
+
+    Raises:
+        SeqgenError: unreadable files, notation errors, an empty corpus, or a tokenizer that must
+            see the whole text at once (sentencepiece).
+    """
+    from seqgen import token_cache
+    from seqgen.corpus import check_encoding, iter_corpus
+    from seqgen.domains import _relative_name
+
+    if tokenizer.name == "sentencepiece":
+        raise SeqgenError("a streamed corpus cannot use the sentencepiece tokenizer (it learns from the whole "
+                          "text at once); use the japanese tokenizer or --stream off")
+    if encoding is not None:
+        encoding = check_encoding(encoding)
+    root = shard_root()
+    key = token_cache.CorpusKey.start(tokenizer, encoding, directory=root or Path(tempfile.gettempdir()))
+    if key is None:
+        raise SeqgenError(f"the {tokenizer.name} tokenizer's settings cannot be written as JSON; it cannot stream")
+    root_path = Path(corpus)
+    for file, data, text in iter_corpus(corpus, encoding):  # one file in memory at a time
+        key.add(_relative_name(file, root_path), data)
+        tokenizer.fit([text])  # learns declarations file by file, as fitting on all of them does
+    digest = hashlib.sha256(f"{FORMAT}:{FORMAT_VERSION}:{key.hexdigest()}".encode("ascii")).hexdigest()
+    if root is not None:
+        found = _open(root / digest, digest)
+        if found is not None and found.tokenizer_spec == tokenizer.spec():
+            return found
+        folder = root / digest
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="seqgen-shards-")) / digest
+        atexit.register(shutil.rmtree, folder.parent, True)
+    _build(tokenizer, corpus, encoding, folder, digest, workers)
+    found = _open(folder, digest)
+    if found is None:
+        raise SeqgenError(f"{folder}: the token shards just written cannot be read back")
+    if root is not None:
+        prune(root, keep=digest)
+    return found
+
+
+def open_cached(digest: str, where: str) -> ShardSet:
+    """The shards recorded under ``digest`` (a bundle's), or one ``ShardError`` line naming ``where``."""
+    root = shard_root()
+    found = _open(root / digest, digest) if root is not None and _FOLDER.match(digest) else None
+    if found is None:
+        place = f"the cache ({root})" if root is not None else "the cache (caching is off)"
+        raise ShardError(f"{where} was trained on a streamed corpus whose token shards {digest[:12]}... are not "
+                         f"in {place} or are damaged; train again on the corpus, or pass a FILE to evaluate")
+    return found
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Appends documents' token indexes to shard files, each ``SHARD_TOKENS`` or more whole documents."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.table: dict[str, int] = {}
+        self.pending: list[np.ndarray] = []
+        self.pending_tokens = 0
+        self.lengths: list[np.ndarray] = []
+        self.shards: list[dict] = []
+        self.documents = 0
+
+    def add(self, table: list[str], ids: np.ndarray, lengths: np.ndarray) -> None:
+        """One piece's documents: ``ids`` index the piece's own ``table``."""
+        if not len(lengths):
+            return
+        remap = np.asarray([self.table.setdefault(token, len(self.table)) for token in table], dtype=np.int32)
+        ids = remap[ids] if len(ids) else ids
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        first = 0
+        for index in range(len(lengths)):  # close a shard after the document that fills it
+            if self.pending_tokens + offsets[index + 1] - offsets[first] >= SHARD_TOKENS:
+                self._take(ids[offsets[first]:offsets[index + 1]], lengths[first:index + 1])
+                self._flush()
+                first = index + 1
+        self._take(ids[offsets[first]:], lengths[first:])
+
+    def _take(self, ids: np.ndarray, lengths: np.ndarray) -> None:
+        if len(lengths):
+            self.pending.append(ids)
+            self.pending_tokens += len(ids)
+            self.lengths.append(lengths)
+            self.documents += len(lengths)
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        data = np.concatenate(self.pending).astype(np.int32, copy=False)
+        name = f"shard-{len(self.shards):05d}.npy"
+        np.save(self.folder / name, data)
+        self.shards.append({"file": name, "tokens": int(len(data)), "documents": self.documents,
+                            "sha256": _file_sha256(self.folder / name)})
+        self.pending, self.pending_tokens = [], 0
+
+    def finish(self, key: str, spec: dict) -> None:
+        self._flush()
+        lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(0, dtype=np.int64)
+        np.save(self.folder / "lengths.npy", lengths.astype(np.int64))
+        manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "key": key, "tokenizer": spec,
+                    "tokens": list(self.table), "documents": int(len(lengths)), "shards": self.shards,
+                    "lengths_sha256": _file_sha256(self.folder / "lengths.npy")}
+        (self.folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=True), encoding="ascii")
+
+
+def _build(tokenizer: Tokenizer, corpus, encoding, folder: Path, digest: str, workers: int | None) -> None:
+    folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{digest}.", suffix=".tmp", dir=folder.parent))
+    try:
+        writer = _Writer(temporary)
+        for table, ids, lengths in _tokenized_pieces(tokenizer, corpus, encoding, workers):
+            writer.add(table, ids, lengths)
+        if not writer.documents:
+            raise SeqgenError(f"{corpus}: the corpus is empty (no {tokenizer.name} documents found)")
+        writer.finish(digest, tokenizer.spec())
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a damaged folder: replaced whole
+        os.replace(temporary, folder)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | None):
+    """``(table, ids, lengths)`` of each piece of each file, in corpus order: in worker processes
+    when there are several cores (``tokenizers.parallel``'s start-method rules), else here."""
+    from seqgen.corpus import iter_corpus
+    from seqgen.tokenizers import parallel
+
+    spec, check = tokenizer.spec(), tokenizer.name == "tabla"
+    count = parallel.available_cores() if workers is None else workers
+    method = parallel.start_method()
+    if count < 2 or (method != "fork" and not parallel.main_imports_safely()):
+        _start_worker(spec)
+        for file, _, text in iter_corpus(corpus, encoding):
+            for piece in _pieces(text, tokenizer.name):
+                yield _tokenize_piece(str(file), piece, check)
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_start_worker,
+                             initargs=(spec,)) as pool:
+        in_flight: list = []
+        try:
+            for file, _, text in iter_corpus(corpus, encoding):
+                for piece in _pieces(text, tokenizer.name):
+                    in_flight.append((file, text, pool.submit(_tokenize_piece, str(file), piece, check)))
+                    while len(in_flight) > count * TASKS_PER_WORKER:  # bounded: flat memory
+                        yield _result(in_flight.pop(0), tokenizer)
+            while in_flight:
+                yield _result(in_flight.pop(0), tokenizer)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _result(task, tokenizer: Tokenizer):
+    file, text, future = task
+    try:
+        return future.result()
+    except SeqgenError:
+        if tokenizer.name == "tabla":
+            # the piece's line numbers are its own: check the whole file here for the exact message
+            from seqgen.checking import require_valid
+
+            require_valid(text, str(file), getattr(tokenizer, "lexicon", None))
+            tokenizer.tokenize(text, str(file))
+        raise
+
+
+def _pieces(text: str, name: str) -> list[str]:
+    """The text cut into pieces of about ``PIECE_CHARACTERS`` at document boundaries (tabla: a blank
+    line before a header; lyrics: a ``---`` line), each tokenizing to its own documents."""
+    if len(text) <= PIECE_CHARACTERS:
+        return [text]
+    cut = _TABLA_CUT if name == "tabla" else _LYRICS_CUT
+    pieces, begin = [], 0
+    for match in cut.finditer(text):
+        if match.end() - begin >= PIECE_CHARACTERS:
+            pieces.append(text[begin:match.end()])
+            begin = match.end()
+    pieces.append(text[begin:])
+    return pieces
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _open(folder: Path, digest: str) -> ShardSet | None:
+    """The shard set in ``folder`` if its manifest and every file check out, else ``None``."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="ascii"))
+        if not (isinstance(manifest, dict) and manifest.get("format") == FORMAT
+                and manifest.get("format_version") == FORMAT_VERSION and manifest.get("key") == digest):
+            return None
+        table, entries = manifest["tokens"], manifest["shards"]
+        if _file_sha256(folder / "lengths.npy") != manifest["lengths_sha256"]:
+            return None
+        lengths = np.load(folder / "lengths.npy")
+        shards, bounds = [], [0]
+        for entry in entries:
+            path = folder / entry["file"]
+            if _file_sha256(path) != entry["sha256"]:
+                return None
+            shards.append(np.load(path, mmap_mode="r"))
+            bounds.append(entry["documents"])
+        if (len(lengths) != manifest["documents"] or bounds[-1] != len(lengths)
+                or sum(len(shard) for shard in shards) != int(lengths.sum())):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    _touch(folder)
+    return ShardSet(folder, digest, manifest["tokenizer"], table, lengths, shards, bounds)
+
+
+def _open_array(path: Path, length: int) -> np.ndarray | None:
+    try:
+        array = np.load(path, mmap_mode="r")
+    except (OSError, ValueError):
+        return None
+    return array if array.shape == (length,) and array.dtype == np.int32 else None
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while block := file.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _touch(folder: Path) -> None:
+    try:
+        os.utime(folder)  # most recently used: the last to be pruned
+    except OSError:
+        pass
+
+
+def prune(root: Path, limit: int = MAX_BYTES, keep: str | None = None) -> None:
+    """Remove the shard folders used least recently until the rest fit in ``limit`` bytes."""
+    found = []
+    try:
+        for entry in os.scandir(root):
+            if entry.is_dir(follow_symlinks=False) and _FOLDER.match(entry.name):
+                size = sum(item.stat().st_size for item in Path(entry.path).rglob("*") if item.is_file())
+                found.append((entry.stat().st_mtime, entry.name, size))
+            elif entry.name.endswith(".tmp") and time.time() - entry.stat().st_mtime > 24 * 3600:
+                shutil.rmtree(entry.path, ignore_errors=True)  # left by a writer that died
+    except OSError:
+        return
+    total = sum(size for _, _, size in found)
+    for _, name, size in sorted(found):
+        if total <= limit:
+            break
+        if name != keep:
+            shutil.rmtree(root / name, ignore_errors=True)
+            total -= size
+
+
+# --- in the workers ---------------------------------------------------------------------------
+
+_worker_tokenizer = None
+
+
+def _start_worker(spec: dict) -> None:
+    global _worker_tokenizer
+    _worker_tokenizer = from_spec(spec)
+
+
+def _tokenize_piece(source: str, text: str, check: bool) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """One piece's non-empty documents as (its distinct tokens, indexes into them, lengths)."""
+    if check:
+        from seqgen.checking import require_valid
+
+        require_valid(text, source, getattr(_worker_tokenizer, "lexicon", None))
+    documents = [document.tokens for document in _worker_tokenizer.tokenize(text, source) if document.tokens]
+    table: dict[str, int] = {}
+    ids = [table.setdefault(token, len(table)) for tokens in documents for token in tokens]
+    return (list(table), np.asarray(ids, dtype=np.int32),
+            np.asarray([len(tokens) for tokens in documents], dtype=np.int64))
+
+
+def bundle_streams(directory: Path, config: dict, vocab_size: int) -> dict[str, np.ndarray]:
+    """The train / val / test streams of a bundle trained on a streamed corpus, from its shards in
+    the cache (split again as training split them: by document, with the bundle's seed).
+
+    Raises:
+        ShardError: the shards are gone or damaged (one line saying what to do).
+    """
+    from seqgen.data import split_documents
+    from seqgen.vocab import Vocab
+
+    shard_set = open_cached(str(config["corpus"]["shards"]), str(directory))
+    data = config["data"]
+    parts = split_documents(shard_set.documents, data["val_frac"], data["test_frac"], config["seed"])
+    try:
+        vocab = Vocab.from_json((Path(directory) / "vocab.json").read_text(encoding="utf-8"))
+    except (OSError, SeqgenError):
+        raise ShardError(f"{Path(directory) / 'vocab.json'}: missing or damaged") from None
+    if len(vocab) != vocab_size or shard_set.documents != config["corpus"].get("documents"):
+        raise ShardError(f"{directory}: its token shards {shard_set.key[:12]}... do not match its vocabulary or "
+                         f"corpus record")
+    return shard_set.streams(vocab, {name: getattr(parts, name) for name in ("train", "val", "test")})

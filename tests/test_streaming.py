@@ -1,0 +1,131 @@
+"""Corpora larger than memory: token shards on disk (round trip, cache, damage), the streamed
+vocabulary and id streams against the in-memory path, and the tf.data feed's batch order."""
+
+import json
+
+import numpy as np
+import pytest
+
+from seqgen import shards
+from seqgen.data import DataConfig, StreamWindows, build_vocab, id_stream, split_documents, vocab_from_counts, windows
+from seqgen.domains import load_documents, tokenizer_for
+
+from cli_helpers import assert_clean_error, invoke
+from conftest import ROOT
+
+CORPUS = ROOT / "corpora" / "rupak.txt"
+TINY = ["--rnn-size", "8", "--embedding-dim", "4", "--seq-length", "16", "--batch-size", "8", "--epochs", "1",
+        "--val-frac", "0.1", "--test-frac", "0.1", "--seed", "3", "--quiet"]
+
+
+@pytest.fixture
+def small_shards(monkeypatch):
+    """Pieces and shards small enough that a small corpus fills several of each."""
+    monkeypatch.setattr(shards, "PIECE_CHARACTERS", 2000)
+    monkeypatch.setattr(shards, "SHARD_TOKENS", 3000)
+
+
+def in_memory(domain, corpus):
+    tokenizer = tokenizer_for(domain)
+    return tokenizer, [document.tokens for document in load_documents(tokenizer, corpus)]
+
+
+@pytest.mark.parametrize("domain, corpus", [("tabla", ROOT / "corpora" / "teentaal.txt"),
+                                            ("japanese", ROOT / "corpora" / "lyrics_ja_historical")])
+def test_shards_round_trip_the_documents_in_corpus_order(small_shards, domain, corpus):
+    tokenizer, documents = in_memory(domain, corpus)
+    found = shards.open_or_build(tokenizer_for(domain), corpus, workers=2)
+    assert list(found.document_tokens()) == documents
+    assert len(found.shards) > 1 and found.documents == len(documents)
+    assert all(shard.dtype == np.int32 and isinstance(shard, np.memmap) for shard in found.shards)
+
+
+def test_streamed_vocabulary_and_streams_equal_the_in_memory_ones(small_shards):
+    tokenizer, documents = in_memory("tabla", CORPUS)
+    found = shards.open_or_build(tokenizer_for("tabla"), CORPUS, workers=1)
+    parts = split_documents(len(documents), 0.2, 0.1, seed=4)
+    config = DataConfig(min_count=2, vocab_size=72)
+    expected = build_vocab([documents[index] for index in parts.train], config, keep=tokenizer.structure_tokens)
+    vocab = vocab_from_counts(found.token_counts(parts.train), config, keep=tokenizer.structure_tokens)
+    assert vocab.tokens == expected.tokens
+    streams = found.streams(vocab, {name: getattr(parts, name) for name in ("train", "val", "test")})
+    for name in ("train", "val", "test"):
+        assert np.array_equal(streams[name], id_stream([documents[index] for index in getattr(parts, name)], vocab))
+    # the windows read from the memory-mapped stream are those of the in-memory arrays
+    x, y = windows(np.asarray(streams["train"]), 16, 5)
+    read = StreamWindows(streams["train"], 16, 5)
+    assert np.array_equal(read.rows(np.arange(read.count))[0], x) and np.array_equal(read.rows([3, 1])[1], y[[3, 1]])
+
+
+def test_the_second_run_finds_the_shards_in_the_cache(small_shards, monkeypatch):
+    first = shards.open_or_build(tokenizer_for("tabla"), CORPUS)
+
+    def no_tokenizing(*args, **kwargs):
+        raise AssertionError("tokenized again")
+
+    monkeypatch.setattr(shards, "_build", no_tokenizing)
+    again = shards.open_or_build(tokenizer_for("tabla"), CORPUS)
+    assert again.folder == first.folder and again.documents == first.documents
+
+
+def test_a_damaged_shard_is_rebuilt(small_shards):
+    first = shards.open_or_build(tokenizer_for("tabla"), CORPUS)
+    documents = list(first.document_tokens())
+    shard = first.folder / "shard-00000.npy"
+    data = bytearray(shard.read_bytes())
+    data[-3] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    assert shards._open(first.folder, first.key) is None  # detected by its checksum
+    rebuilt = shards.open_or_build(tokenizer_for("tabla"), CORPUS)
+    assert list(rebuilt.document_tokens()) == documents
+
+
+def test_feed_batches_follow_seed_and_epoch_and_resume_alike():
+    from seqgen.feed import TrainingFeed
+
+    stream = np.arange(500, dtype=np.int32) % 37
+    x, y = windows(stream, 10, 10)
+    feed = TrainingFeed(StreamWindows(stream, 10, 10), batch_size=8, seed=9)
+    assert feed.steps == len(x) // 8  # the partial batch is dropped
+    for epoch in (0, 3):
+        order = np.random.default_rng([9, epoch]).permutation(len(x))  # the order seqgen always used
+        got_x, got_y = feed.batch(2, epoch)
+        assert np.array_equal(got_x, x[order[16:24]]) and np.array_equal(got_y, y[order[16:24]])
+    resumed = TrainingFeed(StreamWindows(stream, 10, 10), batch_size=8, seed=9, first_epoch=3)
+    served = [batch[0] for batch in resumed.dataset().as_numpy_iterator()]
+    assert len(served) == feed.steps
+    assert all(np.array_equal(served[index], feed.batch(index, 3)[0]) for index in range(feed.steps))
+
+
+def test_streamed_training_gives_the_in_memory_result_and_evaluates(tmp_path, monkeypatch):
+    streamed, whole = tmp_path / "streamed", tmp_path / "whole"
+    for out, flag in ((streamed, "on"), (whole, "off")):
+        result = invoke("train", "tabla", CORPUS, "--out", out, "--stream", flag, *TINY)
+        assert result.exit_code == 0, result.output
+    assert (whole / "splits.npz").exists() and not (streamed / "splits.npz").exists()
+    assert (streamed / "history.csv").read_text() == (whole / "history.csv").read_text()
+    assert json.loads((streamed / "config.json").read_text())["corpus"]["shards"]
+    assert invoke("evaluate", streamed, "--samples", "1").exit_code == 0
+    # the shards live in the cache: without them, evaluating the held-out split is one clear line
+    monkeypatch.setenv("SEQGEN_CACHE_DIR", str(tmp_path / "another-cache"))
+    assert_clean_error(invoke("evaluate", streamed, "--samples", "1"), "streamed corpus", "train again")
+
+
+@pytest.mark.parametrize("flags, fragment", [
+    (["--stream", "sometimes"], "stream must be one of auto, on, off"),
+    (["--stream", "on", "--tokenizer", "sentencepiece"], "cannot use the sentencepiece tokenizer"),
+])
+def test_bad_stream_settings_are_one_line_errors(tmp_path, flags, fragment):
+    domain, corpus = ("japanese", ROOT / "corpora" / "lyrics_ja_historical") if "sentencepiece" in flags \
+        else ("tabla", CORPUS)
+    assert_clean_error(invoke("train", domain, corpus, "--out", tmp_path / "m", *flags), fragment)
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_notation_error_in_a_streamed_corpus_names_its_line(tmp_path, small_shards):
+    corpus = tmp_path / "bad.txt"
+    good = CORPUS.read_text(encoding="utf-8")
+    corpus.write_text(good + "\n# taal: rupak\nTin Tin Na | Dhi Na | Dhi ||\n", encoding="utf-8")
+    line = good.count("\n") + 3
+    result = invoke("train", "tabla", corpus, "--out", tmp_path / "m", "--stream", "on", *TINY)
+    assert_clean_error(result, f"bad.txt:{line}")
