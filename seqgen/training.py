@@ -25,6 +25,7 @@ from seqgen.errors import SeqgenError
 from seqgen.feed import TrainingFeed, eval_dataset
 from seqgen.settings import check_types
 from seqgen.model import PRECISION_POLICIES, ModelConfig, build_model, logits_model
+from seqgen.softmax_loss import SOFTMAXES, sampled_trainer  # also registers the trainer for checkpoints
 
 OPTIMIZERS = ("adam", "rmsprop")
 STRATEGIES = ("mirrored", MULTI_WORKER)
@@ -47,11 +48,14 @@ class TrainConfig:
     strategy: str = ""               # "" (one device), "mirrored" (all local devices) or "multi-worker" (TF_CONFIG)
     steps_per_execution: int = 8     # gradient steps per compiled call: less Python per step
     precision: str = "float32"       # float32, or mixed: float16 compute, float32 weights and softmax (GPUs)
+    softmax: str = "full"            # training loss: full, or sampled (candidate tokens only; see softmax_loss)
+    softmax_candidates: int = 1024   # sampled: logits per step, half the most frequent tokens, half drawn
 
     def __post_init__(self) -> None:
         check_types(self)  # whole numbers, finite numbers, strings: the rule every settings class uses
-        for name in ("epochs", "batch_size", "keep_checkpoints", "steps_per_execution", "patience", "seed"):
-            minimum = 0 if name in ("patience", "seed") else 1
+        for name in ("epochs", "batch_size", "keep_checkpoints", "steps_per_execution", "patience", "seed",
+                     "softmax_candidates"):
+            minimum = {"patience": 0, "seed": 0, "softmax_candidates": 2}.get(name, 1)
             if getattr(self, name) < minimum:
                 raise SeqgenError(f"{name} must be at least {minimum}, got {getattr(self, name)}")
         if self.seed >= 2 ** 32:
@@ -65,6 +69,8 @@ class TrainConfig:
             raise SeqgenError(f"unknown strategy {self.strategy!r}; use one of {', '.join(STRATEGIES)} or none")
         if self.precision not in PRECISION_POLICIES:
             raise SeqgenError(f"unknown precision {self.precision!r}; use one of {', '.join(PRECISION_POLICIES)}")
+        if self.softmax not in SOFTMAXES:
+            raise SeqgenError(f"unknown softmax {self.softmax!r}; use one of {', '.join(SOFTMAXES)}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -207,6 +213,9 @@ def make_strategy(name: str):
 def compile_model(model: keras.Model, config: TrainConfig, distributed: bool) -> keras.Model:
     """The logits model, compiled with optimizer, decay, clipping and metrics."""
     trainable = logits_model(model)
+    if config.softmax == "sampled":
+        # the same layers and weights; only the training step's loss changes (validation stays full)
+        trainable = sampled_trainer(trainable, config.softmax_candidates, config.seed)
     optimizer_class = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}[config.optimizer]
     clip = {"global_clipnorm": config.grad_clip} if config.grad_clip else {}
     optimizer = optimizer_class(learning_rate=config.learning_rate, **clip)
