@@ -239,7 +239,8 @@ def _train_as_worker(cluster, domain, corpus, split, tokenizer_name, encoding, l
         except TrainingStopped as stopped:
             # why training stopped, not what the deleted folder held (_fit raises from the original)
             reason = stopped.__context__ if isinstance(stopped.__context__, TrainingStopped) else stopped
-            raise type(stopped)(f"{cluster.name()}: {reason}", epochs_done=stopped.epochs_done) from None
+            raise type(stopped)(f"{cluster.name()}: {reason}; the chief keeps the bundle; continue with --resume",
+                                epochs_done=stopped.epochs_done) from None
 
 
 def _train_new(target, run: _NewRun, verbose: str) -> "Generator":

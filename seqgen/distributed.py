@@ -278,7 +278,14 @@ def lost_worker(error: BaseException) -> bool:
 
 
 def describe(error: BaseException) -> str:
-    """The first line of a collective's error, without TensorFlow's node names."""
-    text = getattr(error, "message", None) or str(error)
-    line = text.strip().splitlines()[0] if text.strip() else type(error).__name__
-    return line.split("} ", 1)[-1][:200]
+    """A collective's error in one line: the line that says why the collective was aborted when there
+    is one (graph errors start with a stack of where the op was defined), else the first; without
+    TensorFlow's node names, and with the next line when it only announces that one ("...:")."""
+    lines = [line.strip() for line in (getattr(error, "message", None) or str(error)).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    index = next((number for number, line in enumerate(lines) if "aborted by" in line), 0)
+    text = lines[index].split("} ", 1)[-1]
+    if text.endswith(":") and index + 1 < len(lines):
+        text = f"{text} {lines[index + 1]}"
+    return text[:300]

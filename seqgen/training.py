@@ -283,16 +283,17 @@ def fit(model_config: ModelConfig, config: TrainConfig, windows: Windows, checkp
     feed = TrainingFeed(windows.train, config.batch_size, config.seed, first_epoch)
     report.steps_per_epoch = feed.steps
     validation = eval_dataset(windows.val) if windows.val is not None else None
-    with _stop_on_signals(trainable) as signals, _lost_workers(multi_worker) as lost:
+    with _stop_on_signals(trainable) as signals, _multi_worker_stops(multi_worker, report) as stops:
         trainable.fit(feed.dataset(), validation_data=validation, epochs=config.epochs, initial_epoch=first_epoch,
-                      shuffle=False, callbacks=[feed.callback, schedule, report], verbose=1 if verbose == "bar" else 0)
+                      shuffle=False, callbacks=[feed.callback, schedule, report, *stops.callbacks],
+                      verbose=1 if verbose == "bar" else 0)
     done = history[-1]["epoch"] if history else 0
     if report.stop_reason == "nan":
         raise TrainingStopped(f"training stopped: the loss became NaN or infinite in epoch {done + 1} (try a lower "
                               f"--learning-rate or --grad-clip)", epochs_done=done)
-    if lost:
-        raise TrainingStopped(f"training stopped: lost contact with another worker in epoch {done + 1} ({lost[0]}); "
-                              f"start every worker again with --resume", epochs_done=done)
+    if stops.lost:
+        raise TrainingStopped(f"training stopped: lost contact with another worker in epoch {done + 1} "
+                              f"({stops.lost[0]}); every worker must be started again", epochs_done=done)
     if signals:
         partial = f" (epoch {done + 1} was cut short and is not kept)" if report.stop_reason == "partial" else ""
         raise TrainingInterrupted(f"training interrupted by {signals[0]} after epoch {done}{partial}",
@@ -319,22 +320,45 @@ def _join_workers(strategy, trainable: keras.Model, latest: tuple[int, float, Pa
     return joined
 
 
-class _lost_workers:
-    """In a multi-worker run, a collective that fails because another worker is gone ends training
-    like an interrupt (the complete epochs are kept); the list it yields holds what went wrong."""
+class _multi_worker_stops:
+    """How a multi-worker run ends early. A stop asked for during an epoch (a signal, a NaN loss) ends
+    fit after the current step, skipping the validation pass Keras would run next: the other workers,
+    still training, would not join its collectives. And a collective that fails because another
+    worker is gone ends training like an interrupt, keeping the complete epochs (``lost`` says why).
+    ``callbacks`` go to fit; nothing changes for other strategies."""
 
-    def __init__(self, multi_worker: bool):
+    def __init__(self, multi_worker: bool, report: EpochReport):
         self.multi_worker = multi_worker
+        self.callbacks = [_StopAfterStep(report)] if multi_worker else []
         self.lost: list[str] = []
 
-    def __enter__(self) -> list[str]:
-        return self.lost
+    def __enter__(self) -> "_multi_worker_stops":
+        return self
 
     def __exit__(self, kind, error, traceback) -> bool:
-        if error is None or not self.multi_worker or not distributed.lost_worker(error):
+        if error is None or not self.multi_worker:
             return False
-        self.lost.append(distributed.describe(error))
-        return True
+        if isinstance(error, _StopNow):
+            return True
+        if distributed.lost_worker(error):
+            self.lost.append(distributed.describe(error))
+            return True
+        return False
+
+
+class _StopNow(Exception):
+    """Raised out of fit to end a multi-worker epoch at once."""
+
+
+class _StopAfterStep(keras.callbacks.Callback):
+    def __init__(self, report: EpochReport):
+        super().__init__()
+        self.report = report
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.model.stop_training:
+            self.report.stop_reason = self.report.stop_reason or "partial"  # the epoch is not kept
+            raise _StopNow
 
 
 def _prepare(model_config: ModelConfig, config: TrainConfig, checkpoints: Checkpoints, resume: bool):

@@ -161,9 +161,8 @@ def test_multi_worker_is_a_known_strategy_and_others_are_not():
         TrainConfig(strategy="parameter-server")
 
 
-# ------------------------------------------------------------------------------ slow: more processes
+# ---------------------------------------------------------------------------- workers out of step
 
-@pytest.mark.slow
 def test_workers_that_disagree_stop_with_one_line(tmp_path):
     results = finish(start_workers(tmp_path / "bundle", tmp_path / "tmp", extra={1: ["--rnn-size=12"]}))
     for code, _, stderr in results:
@@ -199,3 +198,22 @@ def test_a_killed_worker_is_resumed_from_the_last_checkpoint(tmp_path, tmp_path_
     assert printed == list(range(len(done) + 1, 7)), (printed, done)
     assert [row["epoch"] for row in api.read_history(out / "history.csv")] == [1, 2, 3, 4, 5, 6]
     assert_same_model(out, reference)
+
+
+@pytest.mark.slow
+def test_an_interrupted_chief_keeps_its_complete_epochs_and_the_other_worker_stops(tmp_path):
+    out = tmp_path / "bundle"
+    chief, worker = start_workers(out, tmp_path / "tmp", "--epochs=6")
+    for line in chief.stdout:
+        if line.startswith("epoch   1"):
+            chief.send_signal(signal.SIGTERM)  # during epoch 2 (or its end): stop without a hang
+            break
+    (chief_code, _, chief_err), (worker_code, _, worker_err) = finish([chief, worker])
+    assert chief_code == 130, chief_err[-3000:]
+    assert "interrupted by SIGTERM" in chief_err and "--resume" in chief_err
+    assert worker_code == 2, worker_err[-3000:]
+    assert "worker 1 of 2" in worker_err and "lost contact with another worker" in worker_err
+    assert "Traceback" not in chief_err + worker_err
+    kept = [row["epoch"] for row in api.read_history(out / "history.csv")]
+    assert kept and kept == list(range(1, len(kept) + 1)) and len(kept) < 6
+    assert api.load(out).compositions(taal="dadra", cycles=1, seed=1)
