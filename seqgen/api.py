@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -205,8 +206,9 @@ def _prepare_new(domain, corpus, split, tokenizer_name, encoding, lexicon=None) 
     return _NewRun(config, vocab, tokenizer, streams, _vocab_readings(tokenizer, documents, vocab))
 
 
-def _vocab_readings(tokenizer, documents: list[tuple[str, ...]], vocab: Vocab):
-    """Kana readings of a lyrics vocabulary, read in context from every corpus line (None for tabla)."""
+def _vocab_readings(tokenizer, documents: Iterable[tuple[str, ...]], vocab: Vocab):
+    """Kana readings of a lyrics vocabulary, read in context from every corpus line (None for tabla).
+    ``documents`` is read once, one at a time (a streamed corpus's come from its shards)."""
     from seqgen.tokenizers.lyrics import LyricsTokenizer
 
     if not isinstance(tokenizer, LyricsTokenizer):
@@ -214,7 +216,7 @@ def _vocab_readings(tokenizer, documents: list[tuple[str, ...]], vocab: Vocab):
     from seqgen.analyzer import shared_analyzer
     from seqgen.readings import compute_readings
 
-    lines = [line for document in documents for line in tokenizer.lines(document)]
+    lines = (line for document in documents for line in tokenizer.lines(document))
     return compute_readings(lines, tokenizer.surface, shared_analyzer()).restricted_to(vocab)
 
 

@@ -18,6 +18,9 @@ the encoding, every file's name and bytes). A folder is written under a temporar
 or missing shard makes the folder a miss, rebuilt from the corpus (``ShardError``, one line, where
 there is no corpus to rebuild from). Folders used least recently are removed past ``MAX_BYTES``.
 
+Memory is bounded by the largest file, which is read and decoded whole before it is cut into pieces:
+a corpus larger than memory comes as a folder of files (as ``benchmarks/corpus_memory.py`` writes it).
+
 Not here: reading and decoding files (``corpus``), what a tokenizer does (``tokenizers``), windows
 and batches (``data``, ``feed``), what a bundle records (``api``, ``bundle``).
 """
@@ -61,6 +64,9 @@ _FOLDER = re.compile(r"^[0-9a-f]{64}$")
 _TABLA_CUT = re.compile(r"\n[ \t]*\n(?=[ \t]*#)")
 # Where a lyrics file may be cut: after a line holding only --- (songs are independent).
 _LYRICS_CUT = re.compile(r"^[ \t]*---[ \t]*\n", re.MULTILINE)
+# Tokenizers whose files may be cut into pieces, and where. Another tokenizer's file is one piece:
+# cutting where it does not start a document would change its documents.
+_CUTS = {"tabla": _TABLA_CUT, "japanese": _LYRICS_CUT}
 
 
 class ShardError(SeqgenError):
@@ -158,14 +164,15 @@ def shard_root() -> Path | None:
     return None if directory is None else directory / "shards"
 
 
-def should_stream(setting: str, corpus: str | Path) -> bool:
-    """Whether a corpus trains from shards: ``on``, ``off``, or ``auto`` (its files' size)."""
+def should_stream(setting: str, corpus: str | Path, suffixes: tuple[str, ...] = (".txt",)) -> bool:
+    """Whether a corpus (its files ending in ``suffixes``) trains from shards: ``on``, ``off``, or
+    ``auto`` (their size)."""
     if setting != "auto":
         return setting == "on"
     from seqgen.corpus import corpus_files
 
     total = 0
-    for file in corpus_files(corpus):
+    for file in corpus_files(corpus, suffixes):
         try:
             total += file.stat().st_size
         except OSError:
@@ -183,7 +190,7 @@ def open_or_build(tokenizer: Tokenizer, corpus: str | Path, encoding: str | None
     """
     from seqgen import token_cache
     from seqgen.corpus import check_encoding, iter_corpus
-    from seqgen.domains import _relative_name
+    from seqgen.domains import _relative_name, file_suffixes
 
     if tokenizer.name == "sentencepiece":
         raise SeqgenError("a streamed corpus cannot use the sentencepiece tokenizer (it learns from the whole "
@@ -195,7 +202,7 @@ def open_or_build(tokenizer: Tokenizer, corpus: str | Path, encoding: str | None
     if key is None:
         raise SeqgenError(f"the {tokenizer.name} tokenizer's settings cannot be written as JSON; it cannot stream")
     root_path = Path(corpus)
-    for file, data, text in iter_corpus(corpus, encoding):  # one file in memory at a time
+    for file, data, text in iter_corpus(corpus, encoding, file_suffixes(tokenizer)):  # one file at a time
         key.add(_relative_name(file, root_path), data)
         tokenizer.fit([text])  # learns declarations file by file, as fitting on all of them does
     digest = hashlib.sha256(f"{FORMAT}:{FORMAT_VERSION}:{key.hexdigest()}".encode("ascii")).hexdigest()
@@ -307,12 +314,15 @@ def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | Non
     from seqgen.corpus import iter_corpus
     from seqgen.tokenizers import parallel
 
+    from seqgen.domains import file_suffixes
+
     spec, check = tokenizer.spec(), tokenizer.name == "tabla"
+    suffixes = file_suffixes(tokenizer)
     count = parallel.available_cores() if workers is None else workers
     method = parallel.start_method()
     if count < 2 or (method != "fork" and not parallel.main_imports_safely()):
         _start_worker(spec)
-        for file, _, text in iter_corpus(corpus, encoding):
+        for file, _, text in iter_corpus(corpus, encoding, suffixes):
             for piece in _pieces(text, tokenizer.name):
                 yield _tokenize_piece(str(file), piece, check)
         return
@@ -323,7 +333,7 @@ def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | Non
                              initargs=(spec,)) as pool:
         in_flight: list = []
         try:
-            for file, _, text in iter_corpus(corpus, encoding):
+            for file, _, text in iter_corpus(corpus, encoding, suffixes):
                 for piece in _pieces(text, tokenizer.name):
                     in_flight.append((file, text, pool.submit(_tokenize_piece, str(file), piece, check)))
                     while len(in_flight) > count * TASKS_PER_WORKER:  # bounded: flat memory
@@ -350,11 +360,11 @@ def _result(task, tokenizer: Tokenizer):
 
 
 def _pieces(text: str, name: str) -> list[str]:
-    """The text cut into pieces of about ``PIECE_CHARACTERS`` at document boundaries (tabla: a blank
-    line before a header; lyrics: a ``---`` line), each tokenizing to its own documents."""
-    if len(text) <= PIECE_CHARACTERS:
+    """The text cut into pieces of about ``PIECE_CHARACTERS`` at document boundaries (``_CUTS``),
+    each tokenizing to its own documents."""
+    cut = _CUTS.get(name)
+    if len(text) <= PIECE_CHARACTERS or cut is None:
         return [text]
-    cut = _TABLA_CUT if name == "tabla" else _LYRICS_CUT
     pieces, begin = [], 0
     for match in cut.finditer(text):
         if match.end() - begin >= PIECE_CHARACTERS:

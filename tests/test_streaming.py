@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from seqgen import shards
+from seqgen import api, shards
 from seqgen.data import DataConfig, StreamWindows, build_vocab, id_stream, split_documents, vocab_from_counts, windows
 from seqgen.domains import load_documents, tokenizer_for
 
@@ -38,6 +38,10 @@ def test_shards_round_trip_the_documents_in_corpus_order(small_shards, domain, c
     assert list(found.document_tokens()) == documents
     assert len(found.shards) > 1 and found.documents == len(documents)
     assert all(shard.dtype == np.int32 and isinstance(shard, np.memmap) for shard in found.shards)
+    if domain == "japanese":  # a streamed corpus's readings are read from its shards, a document at a time
+        vocab = build_vocab(documents, DataConfig(), keep=tokenizer.structure_tokens)
+        streamed = api._vocab_readings(tokenizer, found.document_tokens(), vocab)
+        assert vars(streamed) == vars(api._vocab_readings(tokenizer, documents, vocab))
 
 
 def test_streamed_vocabulary_and_streams_equal_the_in_memory_ones(small_shards):
