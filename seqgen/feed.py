@@ -3,8 +3,8 @@
 ``EpochOrder`` is the one rule for the order: epoch ``e`` visits the windows in
 ``numpy.random.default_rng([seed, e]).permutation(count)`` order, cut into full batches (the last
 partial batch is dropped: one shape, one XLA compile). A resumed run therefore sees the same batches
-an uninterrupted one would. ``training_dataset`` turns that into a dataset Keras iterates once per
-epoch; ``EpochSetter`` (a Keras callback) tells it which epoch is starting. ``eval_dataset`` feeds
+an uninterrupted one would. ``TrainingFeed.dataset`` turns that into a dataset Keras iterates once
+per epoch; its ``callback`` (``EpochSetter``) tells it which epoch is starting. ``eval_dataset`` feeds
 validation windows in order, every window once.
 
 Both read windows from ``data.StreamWindows``, so an id stream may be memory-mapped: a batch is
@@ -114,13 +114,6 @@ def eval_dataset(windows: StreamWindows, batch_size: int = EVAL_BATCH):
         return tf.ensure_shape(x, shape), tf.ensure_shape(y, shape)
 
     return _fixed(tf.data.Dataset.range(-(-count // size)).map(load))
-
-
-def training_dataset(windows: StreamWindows, batch_size: int, seed: int, epoch: int):
-    """The batches of one epoch as a dataset (no callback needed: the epoch is fixed). For callers that
-    build one dataset per epoch, such as a distributed loop that shards it."""
-    feed = TrainingFeed(windows, batch_size, seed, epoch)
-    return feed.dataset()
 
 
 def _fixed(dataset):
