@@ -33,6 +33,9 @@ DOMAIN_DEFAULTS: dict[str, dict[str, Any]] = {
     # model learns to expect unseen words; dropout 0.5 between layers and 0.2 on the embeddings.
     "japanese": {"embedding_dim": 128, "rnn_size": 256, "seq_length": 40, "stride": 0, "batch_size": 32,
                  "min_count": 2, "learning_rate": 0.01, "dropout": 0.5, "embedding_dropout": 0.2, "patience": 4},
+    # any user's words or characters: tabla's sizes, with dropout between the layers since a user's
+    # corpus is often small (see benchmarks/chorales.py for what these give on real data)
+    "text": {"embedding_dim": 64, "rnn_size": 256, "dropout": 0.2},
 }
 
 
@@ -76,7 +79,7 @@ def train(domain: str, corpus: str | Path, out: str | Path | None = None, *, res
     """Train a model on a corpus and write a bundle.
 
     Args:
-        domain: ``tabla`` or ``japanese``.
+        domain: ``tabla``, ``japanese`` or ``text`` (any words or characters; ``tokenizer="chars"``).
         corpus: a file or a folder of ``.txt`` files.
         out: bundle folder (default ``models/<domain>``).
         resume: continue from the bundle's newest checkpoint (its settings are kept; ``epochs`` and
@@ -534,6 +537,26 @@ class Generator:
 
         return stanzas(self.bundle, n, lines, min_tokens, max_tokens, prime, allow_unknown,
                        SamplingConfig.from_options(sampling), meter, with_readings)
+
+    def texts(self, n: int = 1, length: int = 200, *, prime: str | None = None, allow_unknown: bool = False,
+              **sampling: Any) -> list[str]:
+        """Generate ``n`` texts from a ``text`` model (words or characters, lines kept).
+
+        Args:
+            n: texts to return.
+            length: the most tokens (words or characters, line breaks included) per text after the
+                prime; a text the model ends earlier is shorter.
+            prime: text to continue.
+            allow_unknown: read prime tokens the model lacks as ``<unk>`` (with a warning).
+            **sampling: ``temperature``, ``top_k``, ``top_p``, ``greedy``, ``beam``, ``seed``.
+
+        Example:
+            >>> seqgen.train("text", "poems.txt", epochs=20).texts(3, length=80, seed=7)
+        """
+        from seqgen.sampling import SamplingConfig
+        from seqgen.text_generation import texts
+
+        return texts(self.bundle, n, length, prime, allow_unknown, SamplingConfig.from_options(sampling))
 
     def __repr__(self) -> str:
         return f"Generator({str(self.path)!r}, domain={self.domain!r})"

@@ -275,10 +275,10 @@ def format_(
 @app.command()
 @user_errors
 def tokenize(
-    domain: str = typer.Argument(..., help="tabla or japanese."),
+    domain: str = typer.Argument(..., help="tabla, japanese or text."),
     corpus: Path = typer.Argument(..., help="Corpus file or folder."),
     stats: bool = typer.Option(False, "--stats", help="Print vocabulary and coverage statistics instead."),
-    tokenizer: Optional[str] = typer.Option(None, help="tabla, japanese or sentencepiece (default: the domain's)."),
+    tokenizer: Optional[str] = typer.Option(None, help="tabla, japanese or sentencepiece, words or chars (default: the domain's)."),
     vocab_size: int = typer.Option(8000, help="Vocabulary size used for --stats coverage."),
     lexicon: LexiconFile = None,
     encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of the corpus.", "UTF-8"),
@@ -310,7 +310,7 @@ def tokenize(
 @app.command()
 @user_errors
 def train(
-    domain: str = typer.Argument(..., help="tabla or japanese."),
+    domain: str = typer.Argument(..., help="tabla, japanese or text."),
     corpus: Path = typer.Argument(..., help="Corpus file or folder of .txt files."),
     out: Optional[Path] = typer.Option(None, help=with_default("Bundle folder.", "models/DOMAIN")),
     epochs: Optional[int] = setting("epochs", "Passes over the training windows."),
@@ -335,7 +335,8 @@ def train(
     stream: Optional[str] = setting("stream", "on: tokenize the corpus once into token shards on disk and train "
                                     "from them (corpora larger than memory); off; auto: on from 50 MB of text."),
     tokenizer: Optional[str] = typer.Option(None, help=with_default(
-        "Tokenizer: tabla for tabla; japanese or sentencepiece for japanese.", "the domain's")),
+        "Tokenizer: tabla for tabla; japanese or sentencepiece for japanese; words or chars for text.",
+        "the domain's")),
     lexicon: LexiconFile = None,
     val_frac: Optional[float] = setting("val_frac", "Share of documents for validation."),
     test_frac: Optional[float] = setting("test_frac", "Share of documents for a final test."),
@@ -440,6 +441,62 @@ def evaluate(
             emit(line)
 
 
+@app.command()
+@user_errors
+def compare(
+    corpus: Path = typer.Argument(..., help="Corpus file or folder of .txt files."),
+    domain: str = typer.Option("text", help="tabla, japanese or text."),
+    cells: str = typer.Option("rnn,gru,lstm", help="Cells to compare, comma-separated: rnn, gru, lstm."),
+    epochs: Optional[int] = typer.Option(None, help=with_default(
+        "Budget: the same epochs for every cell (early stopping off).", "the domain's epochs")),
+    seconds: Optional[float] = typer.Option(None, help="Budget instead of --epochs: the same wall-clock seconds "
+                                                       "for every cell (as many whole epochs as fit)."),
+    orders: str = typer.Option("2-5", help="Kneser-Ney orders tried (2,3,4 or 2-5); the best on validation is shown."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="PNG file for the validation curves of all cells."),
+    format: str = typer.Option("text", "--format", help="text (a table) or json."),
+    out: Optional[Path] = typer.Option(None, help="Folder that keeps each cell's bundle (OUT/lstm...); "
+                                                  "default: a temporary one, deleted."),
+    force: bool = typer.Option(False, "--force", help="Replace bundles already in --out."),
+    batch_size: Optional[int] = setting("batch_size", "Windows per gradient step."),
+    seq_length: Optional[int] = setting("seq_length", "Tokens per training window (BPTT length)."),
+    rnn_size: Optional[int] = setting("rnn_size", "Units per recurrent layer."),
+    embedding_dim: Optional[int] = setting("embedding_dim", "Embedding width."),
+    layers: Optional[int] = setting("layers", "Recurrent layers."),
+    dropout: Optional[float] = setting("dropout", "Dropout between layers."),
+    embedding_dropout: Optional[float] = setting("embedding_dropout", "Dropout on the embedding outputs."),
+    learning_rate: Optional[float] = setting("learning_rate", "Initial learning rate."),
+    lr_decay: Optional[float] = setting("lr_decay", "Learning-rate factor per epoch."),
+    min_count: Optional[int] = setting("min_count", "Keep only tokens seen this often in training."),
+    val_frac: Optional[float] = typer.Option(None, help=with_default("Share of documents for validation.", "0.1")),
+    test_frac: Optional[float] = typer.Option(None, help=with_default("Share of documents for the test.", "0.1")),
+    seed: Optional[int] = setting("seed", "Random seed (the same for every cell)."),
+    tokenizer: Optional[str] = typer.Option(None, help=with_default("Tokenizer, as for train.", "the domain's")),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress output on stderr."),
+    encoding: Optional[str] = typer.Option(None, help=with_default("Text encoding of the corpus.", "UTF-8"),
+                                            callback=check_encoding_option),
+) -> None:
+    """Train each cell on CORPUS with an equal budget (same split, vocabulary, batches and epochs or
+    seconds) and print held-out loss, perplexity, next-token accuracy and training tokens/s beside a
+    Kneser-Ney baseline; --plot draws the validation curves of all cells."""
+    from seqgen.compare import compare as run, parse_cells, parse_orders, table, to_json
+
+    settings = {key: value for key, value in locals().items()
+                if value is not None and key in _COMPARE_SETTINGS}
+    if format not in ("text", "json"):
+        raise SeqgenError(f"unknown --format {format!r}; use text or json")
+    chosen, wanted = parse_cells(cells), parse_orders(orders)
+    echo = None if quiet else (lambda line: typer.echo(line, err=True))
+    result = run(domain, corpus, chosen, epochs=epochs, seconds=seconds, orders=wanted, out=out, force=force,
+                 plot=plot, tokenizer=tokenizer, encoding=encoding, echo=echo, **settings)
+    emit(to_json(result) if format == "json" else table(result))
+    if plot is not None and not quiet:
+        typer.echo(f"seqgen: wrote {plot}", err=True)
+
+
+_COMPARE_SETTINGS = {"batch_size", "seq_length", "rnn_size", "embedding_dim", "layers", "dropout", "embedding_dropout",
+                     "learning_rate", "lr_decay", "min_count", "val_frac", "test_frac", "seed"}
+
+
 # Sampling options shared by `sample` and `lyrics`, declared once.
 Temperature = Annotated[float, typer.Option(help="Sampling temperature (> 0).")]
 TopK = Annotated[int, typer.Option(help="Sample from the k likeliest tokens (0: all).")]
@@ -528,8 +585,10 @@ def sample(
     greedy: Greedy = False,
     beam: Beam = 0,
     seed: Seed = None,
-    prime: Optional[str] = typer.Option(None, help="Tabla notation to start from, e.g. 'Dha Dhin Dhin Dha |'."),
+    prime: Optional[str] = typer.Option(None, help="Tabla notation to start from, e.g. 'Dha Dhin Dhin Dha |'; "
+                                                   "for a text model, text to continue."),
     allow_unknown: bool = typer.Option(False, "--allow-unknown", help="Read unknown prime bols as <unk>."),
+    length: int = typer.Option(200, help="Text models: the most words (or characters) per text."),
     format: Optional[str] = typer.Option(None, "--format", help=with_default(
         "grid, text, json, or a picture of the grid: svg or png (written to --out).", "grid on a terminal, else text")),
     out: Optional[Path] = typer.Option(None, "--out", help="File for --format svg or png (svg alone goes to stdout)."),
@@ -543,7 +602,8 @@ def sample(
     theka: Theka = False,
 ) -> None:
     """Generate tabla compositions whose every cycle fits the taal; --wav and --midi also write them
-    as sound (numbered -1, -2... when --n is more than 1)."""
+    as sound (numbered -1, -2... when --n is more than 1). With --model of a text model, print --n texts
+    (a blank line between them)."""
     import json
 
     from seqgen.api import load
@@ -557,6 +617,8 @@ def sample(
     settings = _sampling(temperature, top_k, top_p, greedy, beam, seed)
     _warnings_to_stderr()
     generator = load(_resolve_model(model, "tabla"))
+    if generator.domain == "text":
+        return _sample_texts(generator, n, length, prime, allow_unknown, settings, chosen, bool(wav or midi))
     results = generator.compositions(taal=record.name, cycles=cycles, n=n, form=form, khali=khali,
                                      layakari=layakari, prime=prime, allow_unknown=allow_unknown, start=start,
                                      theme_cycles=theme_cycles, paltas=paltas, phrase=phrase, gap=gap, **settings)
@@ -576,6 +638,19 @@ def sample(
             emit(text, nl=False)
         else:  # --out with the text grid, as in `seqgen render`
             _write_files([(out, text.encode("utf-8"))])
+
+
+def _sample_texts(generator, n: int, length: int, prime, allow_unknown: bool, settings: dict, format: str,
+                  sound: bool) -> None:
+    """`sample` for a text model: the texts, a blank line between them, or a JSON list of strings."""
+    import json
+
+    if format not in ("grid", "text", "json"):
+        raise SeqgenError(f"--format {format} draws tabla grids; a text model prints text or json")
+    if sound:
+        raise SeqgenError("--wav and --midi play tabla compositions; a text model has no sound")
+    texts = generator.texts(n, length, prime=prime, allow_unknown=allow_unknown, **settings)
+    emit(json.dumps(texts, ensure_ascii=False, indent=2) if format == "json" else "\n\n".join(texts))
 
 
 def _sound_settings(bpm, laya, sa, loop, click, theka) -> dict:

@@ -1,4 +1,4 @@
-"""Domains (``tabla``, ``japanese``): which tokenizer each uses by default, and corpus -> documents.
+"""Domains (``tabla``, ``japanese``, ``text``): which tokenizer each uses by default, and corpus -> documents.
 
 Reading bytes is ``corpus``'s job and cutting text is the tokenizers'; this module joins them, with
 ``token_cache`` remembering the result.
@@ -16,6 +16,8 @@ from seqgen.tokenizers import TOKENIZER_NAMES, Document, Tokenizer, create
 DOMAINS: dict[str, tuple[str, tuple[str, ...]]] = {
     "tabla": ("tabla", ("tabla",)),
     "japanese": ("japanese", ("japanese", "sentencepiece")),
+    # any token sequence: whitespace words, or characters with --tokenizer chars (tokenizers.text)
+    "text": ("words", ("words", "chars")),
 }
 
 

@@ -70,10 +70,12 @@ def lstm_scores(model, documents: list[np.ndarray]) -> tuple[float, int, int]:
     return nats, tokens, correct
 
 
-def ngram_scores(ngram: KneserNey, documents: list[np.ndarray], vocab_size: int, start_id: int):
-    """Same triple for the n-gram model; accuracy ranks the whole vocabulary when it is small."""
+def ngram_scores(ngram: KneserNey, documents: list[np.ndarray], vocab_size: int, start_id: int,
+                 with_accuracy: bool = True):
+    """Same triple for the n-gram model; accuracy ranks the whole vocabulary when it is small (and
+    is asked for: ranking costs a probability per vocabulary entry and token)."""
     nats, tokens, correct = 0.0, 0, 0
-    candidates = range(vocab_size) if vocab_size <= _MAX_RANKED_VOCAB else None
+    candidates = range(vocab_size) if with_accuracy and vocab_size <= _MAX_RANKED_VOCAB else None
     for document in documents:
         context = [start_id] * (ngram.order - 1)
         for token in document[1:].tolist():

@@ -56,11 +56,11 @@ class UnknownTokenizer(SeqgenError):
     """A tokenizer name that is not registered."""
 
 
-TOKENIZER_NAMES = ("tabla", "japanese", "sentencepiece")
+TOKENIZER_NAMES = ("tabla", "japanese", "sentencepiece", "words", "chars")
 
 
 def create(name: str, **options: Any) -> Tokenizer:
-    """Make a tokenizer by registry name (``tabla``, ``japanese``, ``sentencepiece``).
+    """Make a tokenizer by registry name (``tabla``, ``japanese``, ``sentencepiece``, ``words``, ``chars``).
 
     The classes are imported here, not at module import, so that importing the registry
     loads neither TinySegmenter nor sentencepiece.
@@ -81,6 +81,10 @@ def create(name: str, **options: Any) -> Tokenizer:
         from seqgen.tokenizers.sentencepiece_tokenizer import SentencePieceTokenizer
 
         return SentencePieceTokenizer(**options)
+    if key in ("words", "chars"):
+        from seqgen.tokenizers.text import TextTokenizer
+
+        return TextTokenizer(key, **options)
     raise UnknownTokenizer(f"unknown tokenizer {name!r}; known tokenizers: {', '.join(TOKENIZER_NAMES)}")
 
 
