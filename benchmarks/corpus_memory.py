@@ -34,9 +34,9 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# The top level only defines things, the work is under ``__main__``: seqgen's tokenizing workers come
+# from a fork server once TensorFlow is loaded, and it imports this file (see
+# ``tokenizers.parallel.main_imports_safely``; a top-level call would make seqgen tokenize in one process).
 
 FILE_BYTES = 1 << 20
 # Open <-> closed counterparts: swapping them keeps every matra, so every cycle, intact.
@@ -44,10 +44,14 @@ SWAPS = {"Dha": "Ta", "Ta": "Dha", "Dhin": "Tin", "Tin": "Dhin", "Dhi": "Ti", "T
 _SYLLABLE = re.compile(r"(?<![A-Za-z])(Dhin|Dha|Dhi|Tin|Ta|Ti|Ge|Ke)(?![a-z])")
 
 
+def root() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
 def compositions() -> list[str]:
     """The shipped tabla compositions, each with its header lines."""
     found = []
-    for path in sorted(ROOT.glob("corpora/*.txt")):
+    for path in sorted(root().glob("corpora/*.txt")):
         text = path.read_text(encoding="utf-8")
         found += [block.strip() for block in re.split(r"\n\s*\n", text)
                   if any(line.strip() and not line.startswith("#") for line in block.splitlines())]
@@ -107,7 +111,9 @@ def child(corpus: str, steps: int) -> None:
     started = time.perf_counter()
     model.fit(feed.dataset().take(steps), epochs=1, shuffle=False, verbose=0)
     trained = time.perf_counter() - started
-    print(json.dumps({"prepare_seconds": prepared, "train_seconds": trained, "steps": steps,
+    from seqgen.tokenizers import parallel
+
+    print(json.dumps({"prepare_seconds": prepared, "workers": workers(), "train_seconds": trained, "steps": steps,
                       "train_tokens": int(len(run.streams["train"])), "windows": train.count,
                       "vocab": len(run.vocab), "documents": run.config["corpus"]["documents"],
                       "after_prepare": after_prepare, "after_training": memory()}))
@@ -164,4 +170,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.path.insert(0, str(root()))
     main()

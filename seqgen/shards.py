@@ -164,15 +164,14 @@ def shard_root() -> Path | None:
     return None if directory is None else directory / "shards"
 
 
-def should_stream(setting: str, corpus: str | Path, suffixes: tuple[str, ...] = (".txt",)) -> bool:
-    """Whether a corpus (its files ending in ``suffixes``) trains from shards: ``on``, ``off``, or
-    ``auto`` (their size)."""
+def should_stream(setting: str, corpus: str | Path) -> bool:
+    """Whether a corpus trains from shards: ``on``, ``off``, or ``auto`` (its files' size)."""
     if setting != "auto":
         return setting == "on"
     from seqgen.corpus import corpus_files
 
     total = 0
-    for file in corpus_files(corpus, suffixes):
+    for file in corpus_files(corpus):
         try:
             total += file.stat().st_size
         except OSError:
@@ -190,7 +189,7 @@ def open_or_build(tokenizer: Tokenizer, corpus: str | Path, encoding: str | None
     """
     from seqgen import token_cache
     from seqgen.corpus import check_encoding, iter_corpus
-    from seqgen.domains import _relative_name, file_suffixes
+    from seqgen.domains import _relative_name
 
     if tokenizer.name == "sentencepiece":
         raise SeqgenError("a streamed corpus cannot use the sentencepiece tokenizer (it learns from the whole "
@@ -202,7 +201,7 @@ def open_or_build(tokenizer: Tokenizer, corpus: str | Path, encoding: str | None
     if key is None:
         raise SeqgenError(f"the {tokenizer.name} tokenizer's settings cannot be written as JSON; it cannot stream")
     root_path = Path(corpus)
-    for file, data, text in iter_corpus(corpus, encoding, file_suffixes(tokenizer)):  # one file at a time
+    for file, data, text in iter_corpus(corpus, encoding):  # one file in memory at a time
         key.add(_relative_name(file, root_path), data)
         tokenizer.fit([text])  # learns declarations file by file, as fitting on all of them does
     digest = hashlib.sha256(f"{FORMAT}:{FORMAT_VERSION}:{key.hexdigest()}".encode("ascii")).hexdigest()
@@ -314,15 +313,11 @@ def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | Non
     from seqgen.corpus import iter_corpus
     from seqgen.tokenizers import parallel
 
-    from seqgen.domains import file_suffixes
-
     spec, check = tokenizer.spec(), tokenizer.name == "tabla"
-    suffixes = file_suffixes(tokenizer)
-    count = parallel.available_cores() if workers is None else workers
-    method = parallel.start_method()
-    if count < 2 or (method != "fork" and not parallel.main_imports_safely()):
+    count, method = tokenizing_workers(workers), parallel.start_method()
+    if count < 2:
         _start_worker(spec)
-        for file, _, text in iter_corpus(corpus, encoding, suffixes):
+        for file, _, text in iter_corpus(corpus, encoding):
             for piece in _pieces(text, tokenizer.name):
                 yield _tokenize_piece(str(file), piece, check)
         return
@@ -333,7 +328,7 @@ def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | Non
                              initargs=(spec,)) as pool:
         in_flight: list = []
         try:
-            for file, _, text in iter_corpus(corpus, encoding, suffixes):
+            for file, _, text in iter_corpus(corpus, encoding):
                 for piece in _pieces(text, tokenizer.name):
                     in_flight.append((file, text, pool.submit(_tokenize_piece, str(file), piece, check)))
                     while len(in_flight) > count * TASKS_PER_WORKER:  # bounded: flat memory
@@ -343,6 +338,16 @@ def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | Non
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def tokenizing_workers(workers: int | None = None) -> int:
+    """How many processes tokenize a corpus here: ``workers`` (default: every core), or 1 where worker
+    processes would import a main module that does work (``tokenizers.parallel``'s start-method rules)."""
+    from seqgen.tokenizers import parallel
+
+    if parallel.start_method() != "fork" and not parallel.main_imports_safely():
+        return 1
+    return max(parallel.available_cores() if workers is None else workers, 1)
 
 
 def _result(task, tokenizer: Tokenizer):
