@@ -11,9 +11,10 @@ as many more as its own epoch time leaves room for). Early stopping is off; each
 those of its best epoch by validation loss (the model its bundle keeps).
 
 Figures: cross-entropy, perplexity and next-token accuracy on the test split (the validation split
-when there is none), computed over whole documents by ``evaluation`` with the NumPy forward pass; the
-Kneser-Ney baseline is fitted on the same training split for each order asked, the order with the
-lowest validation perplexity is the one reported. Training speed is the training tokens of one
+when there is none), computed over whole documents by ``evaluation`` with the NumPy forward pass, over
+every token and over content tokens alone (``Scores``: for notes, next-note figures without the bar
+lines that the durations already fix); the Kneser-Ney baseline is fitted on the same training split
+for each order asked, and the order with the lowest validation perplexity is the one reported. Training speed is the training tokens of one
 epoch over the median wall time of the epochs after the first (the first includes XLA's compile;
 validation and checkpointing are inside every epoch's time).
 
@@ -49,15 +50,35 @@ PROBE_EPOCHS = 2  # the first epoch compiles; the second is the first one timed 
 
 
 @dataclass
+class Scores:
+    """Held-out figures of one model: over every next token, and over the content tokens alone (not
+    structure: bar lines, line breaks, ``</s>``, header tokens such as ``<time:4/4>``); for a notes
+    corpus the content accuracy is next-note accuracy."""
+
+    cross_entropy: float
+    perplexity: float
+    accuracy: float | None
+    content_perplexity: float
+    content_accuracy: float | None
+
+    @classmethod
+    def of(cls, nats: np.ndarray, correct: np.ndarray | None, content: np.ndarray) -> "Scores":
+        def share(mask):
+            return None if correct is None else float(correct[mask].mean())
+
+        every = np.ones(len(nats), dtype=bool)
+        return cls(float(nats.mean()), math.exp(nats.mean()), share(every), math.exp(nats[content].mean()),
+                   share(content))
+
+
+@dataclass
 class CellResult:
     """One cell's run: its budget as spent, and its best model's held-out figures."""
 
     cell: str
     epochs: int
     best_epoch: int
-    cross_entropy: float
-    perplexity: float
-    accuracy: float
+    held_out: Scores
     tokens_per_second: float | None
     seconds: float
     parameters: int
@@ -67,10 +88,10 @@ class CellResult:
 
 @dataclass
 class Baseline:
+    """Kneser-Ney of one order: held-out figures, and the validation perplexity its order is chosen by."""
+
     order: int
-    cross_entropy: float
-    perplexity: float
-    accuracy: float | None
+    held_out: Scores
     val_perplexity: float
 
 
@@ -93,10 +114,12 @@ class Comparison:
     @classmethod
     def from_dict(cls, data: dict) -> "Comparison":
         """The comparison ``to_dict`` (or ``--format json``) wrote, e.g. to print its table again."""
-        cells = [CellResult(**row) for row in data["cells"]]
-        baselines = [Baseline(**row) for row in data["baselines"]]
+        def read(kind, row):
+            return kind(**{**row, "held_out": Scores(**row["held_out"])})
+
         rest = {key: value for key, value in data.items() if key not in ("cells", "baseline", "baselines")}
-        return cls(cells=cells, baseline=Baseline(**data["baseline"]), baselines=baselines, **rest)
+        return cls(cells=[read(CellResult, row) for row in data["cells"]], baseline=read(Baseline, data["baseline"]),
+                   baselines=[read(Baseline, row) for row in data["baselines"]], **rest)
 
 
 def parse_cells(text: str) -> tuple[str, ...]:
@@ -287,8 +310,9 @@ def _summarise(domain, corpus, results: list[dict], budget: dict, orders, plot, 
     evaluated_on = "test" if len(first.splits().get("test", [])) else "validation"
     if echo:
         echo(f"evaluating on the {evaluated_on} split ({len(held_out)} documents)")
-    cells = [_cell_result(result, bundle, held_out, kept) for result, bundle in zip(results, bundles)]
-    baselines = _baselines(first, held_out, orders)
+    content = _content_ids(first)
+    cells = [_cell_result(result, bundle, held_out, content, kept) for result, bundle in zip(results, bundles)]
+    baselines = _baselines(first, held_out, content, orders)
     best = min(baselines, key=lambda baseline: baseline.val_perplexity)
     comparison = Comparison(domain, Path(corpus).name, budget, evaluated_on, len(held_out),
                             int(sum(len(document) - 1 for document in held_out)), cells, best, baselines)
@@ -308,19 +332,29 @@ def _require_same_splits(bundles) -> None:
                               "the comparison would not be fair")
 
 
-def _cell_result(result: dict, bundle, held_out, kept: bool) -> CellResult:
+def _content_ids(bundle) -> np.ndarray:
+    """A mask over the vocabulary: True for content tokens, False for the tokenizer's structure
+    tokens, the specials other than ``<unk>`` and markup tokens written ``<...>`` (headers)."""
+    from seqgen.vocab import UNK
+
+    structure = set(bundle.tokenizer.structure_tokens)
+    return np.array([token == UNK or not (token in structure or (token.startswith("<") and token.endswith(">")))
+                     for token in bundle.vocab.tokens])
+
+
+def _cell_result(result: dict, bundle, held_out, content: np.ndarray, kept: bool) -> CellResult:
     from seqgen.api import read_history
     from seqgen.bundle import HISTORY_CSV
-    from seqgen.evaluation import lstm_scores
+    from seqgen.evaluation import lstm_token_scores
     from seqgen.model_config import ModelConfig, parameter_count
     from seqgen.numpy_model import from_bundle
 
-    nats, tokens, correct = lstm_scores(from_bundle(bundle), held_out)
+    targets, nats, correct = lstm_token_scores(from_bundle(bundle), held_out)
     history = read_history(bundle.path / HISTORY_CSV)
     best = bundle.config.get("best") or {}
     model = ModelConfig.from_dict(bundle.config["model"])
     return CellResult(cell=result["cell"], epochs=len(history), best_epoch=int(best.get("epoch", len(history))),
-                      cross_entropy=nats / tokens, perplexity=math.exp(nats / tokens), accuracy=correct / tokens,
+                      held_out=Scores.of(nats, correct, content[targets]),
                       tokens_per_second=_tokens_per_second(bundle, result["times"]),
                       seconds=result["seconds"], parameters=parameter_count(model),
                       bundle=str(bundle.path) if kept else None, val_curve=[row["val_loss"] for row in history])
@@ -341,9 +375,9 @@ def _tokens_per_second(bundle, times: list[float]) -> float | None:
     return order.steps * order.batch_size * data["seq_length"] / statistics.median(durations)
 
 
-def _baselines(bundle, held_out, orders) -> list[Baseline]:
+def _baselines(bundle, held_out, content: np.ndarray, orders) -> list[Baseline]:
     """Kneser-Ney of each order, fitted on the training split, scored on validation and on ``held_out``."""
-    from seqgen.evaluation import ngram_scores, split_stream
+    from seqgen.evaluation import ngram_scores, ngram_token_scores, split_stream
     from seqgen.ngram import KneserNey
 
     start, size = bundle.vocab.start_id, len(bundle.vocab)
@@ -354,9 +388,8 @@ def _baselines(bundle, held_out, orders) -> list[Baseline]:
     for order in orders:
         model = KneserNey(order, size).fit(training, pad=start)
         val_nats, val_tokens, _ = ngram_scores(model, validation, size, start, with_accuracy=False)
-        nats, tokens, correct = ngram_scores(model, held_out, size, start)
-        found.append(Baseline(order, nats / tokens, math.exp(nats / tokens),
-                              None if correct is None else correct / tokens, math.exp(val_nats / val_tokens)))
+        targets, nats, correct = ngram_token_scores(model, held_out, size, start)
+        found.append(Baseline(order, Scores.of(nats, correct, content[targets]), math.exp(val_nats / val_tokens)))
     return found
 
 
@@ -366,19 +399,25 @@ def table(comparison: Comparison) -> str:
     spent = f"{budget['seconds']:g} s each" if budget["kind"] == "seconds" else "the same epochs"
     lines = [f"{comparison.domain} corpus {comparison.corpus}: {comparison.evaluated_on} split, "
              f"{comparison.documents} documents, {comparison.tokens} tokens; budget: {spent}",
-             f"{'model':<22} {'epochs':>6} {'best':>4} {'loss':>7} {'perplexity':>10} {'accuracy':>8} "
-             f"{'tokens/s':>9} {'params':>9}"]
+             f"{'model':<20} {'epochs':>6} {'best':>4} {'loss':>7} {'ppl':>8} {'acc':>7} {'content ppl':>11} "
+             f"{'content acc':>11} {'tokens/s':>9} {'params':>9}"]
     for row in comparison.cells:
         speed = "n/a" if row.tokens_per_second is None else f"{row.tokens_per_second:,.0f}"
-        lines.append(f"{row.cell:<22} {row.epochs:>6} {row.best_epoch:>4} {row.cross_entropy:>7.4f} "
-                     f"{row.perplexity:>10.3f} {row.accuracy:>8.2%} {speed:>9} {row.parameters:>9,}")
+        lines.append(f"{row.cell:<20} {row.epochs:>6} {row.best_epoch:>4} {_scores(row.held_out)} {speed:>9} "
+                     f"{row.parameters:>9,}")
     base = comparison.baseline
-    accuracy = "n/a" if base.accuracy is None else f"{base.accuracy:.2%}"
-    name = f"Kneser-Ney, order {base.order}"
-    lines.append(f"{name:<22} {'':>6} {'':>4} {base.cross_entropy:>7.4f} {base.perplexity:>10.3f} {accuracy:>8}")
-    lines.append("loss: cross-entropy in nats per token over whole held-out documents; the cells' best epoch "
-                 "and the n-gram order are chosen by validation loss")
+    lines.append(f"{'Kneser-Ney, order ' + str(base.order):<20} {'':>6} {'':>4} {_scores(base.held_out)}")
+    lines.append("loss: cross-entropy (nats/token) over whole held-out documents; content: tokens other than "
+                 "structure (bars, line breaks, </s>, headers); best epoch and n-gram order chosen on validation")
     return "\n".join(lines)
+
+
+def _scores(scores: Scores) -> str:
+    def share(value):
+        return "n/a" if value is None else f"{value:.2%}"
+
+    return (f"{scores.cross_entropy:>7.4f} {scores.perplexity:>8.3f} {share(scores.accuracy):>7} "
+            f"{scores.content_perplexity:>11.3f} {share(scores.content_accuracy):>11}")
 
 
 def to_json(comparison: Comparison) -> str:

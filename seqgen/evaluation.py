@@ -50,7 +50,14 @@ def split_stream(stream: np.ndarray, start_id: int) -> list[np.ndarray]:
 
 def lstm_scores(model, documents: list[np.ndarray]) -> tuple[float, int, int]:
     """(sum of -log p of every next token, tokens, correct argmax predictions)."""
-    nats, tokens, correct = 0.0, 0, 0
+    _, nats, correct = lstm_token_scores(model, documents)
+    return float(nats.sum()), len(nats), int(correct.sum())
+
+
+def lstm_token_scores(model, documents: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every next token of the documents (in no set order): its id, its -log p, and whether the
+    argmax predicted it; for sums over a subset of the tokens (``compare``: notes without bar lines)."""
+    targets_found, nats_found, correct_found = [], [], []
     ordered = sorted(documents, key=len)  # similar lengths together: less padding
     for begin in range(0, len(ordered), _BATCH):
         batch = ordered[begin:begin + _BATCH]
@@ -64,27 +71,39 @@ def lstm_scores(model, documents: list[np.ndarray]) -> tuple[float, int, int]:
             mask[row, :len(document) - 1] = True
         log_probs = log_softmax(model.sequence_logits(inputs))
         picked = np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
-        nats -= float(picked[mask].sum())
-        correct += int((log_probs.argmax(-1) == targets)[mask].sum())
-        tokens += int(mask.sum())
-    return nats, tokens, correct
+        targets_found.append(targets[mask])
+        nats_found.append(-picked[mask].astype(np.float64))
+        correct_found.append((log_probs.argmax(-1) == targets)[mask])
+    return np.concatenate(targets_found), np.concatenate(nats_found), np.concatenate(correct_found)
 
 
 def ngram_scores(ngram: KneserNey, documents: list[np.ndarray], vocab_size: int, start_id: int,
                  with_accuracy: bool = True):
     """Same triple for the n-gram model; accuracy ranks the whole vocabulary when it is small (and
-    is asked for: ranking costs a probability per vocabulary entry and token)."""
-    nats, tokens, correct = 0.0, 0, 0
-    candidates = range(vocab_size) if with_accuracy and vocab_size <= _MAX_RANKED_VOCAB else None
+    is asked for), else it is None."""
+    _, nats, correct = ngram_token_scores(ngram, documents, vocab_size, start_id, with_accuracy)
+    return float(nats.sum()), len(nats), (None if correct is None else int(correct.sum()))
+
+
+def ngram_token_scores(ngram: KneserNey, documents: list[np.ndarray], vocab_size: int, start_id: int,
+                       with_accuracy: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``lstm_token_scores`` for the n-gram model, in document order; the correctness array is None
+    when the vocabulary is too large to rank (or ``with_accuracy`` is False)."""
+    rank = with_accuracy and vocab_size <= _MAX_RANKED_VOCAB
+    targets, nats, correct = [], [], []
     for document in documents:
         context = [start_id] * (ngram.order - 1)
         for token in document[1:].tolist():
-            nats -= ngram.logprob(tuple(context), token)
-            if candidates is not None:
-                correct += ngram.most_likely(tuple(context), candidates) == token
+            if rank:
+                probabilities = ngram.distribution(tuple(context))
+                nats.append(-math.log(probabilities[token]))
+                correct.append(int(probabilities.argmax()) == token)  # the first of equals, as most_likely
+            else:
+                nats.append(-ngram.logprob(tuple(context), token))
+            targets.append(token)
             context.append(token)
-            tokens += 1
-    return nats, tokens, (correct if candidates is not None else None)
+    return (np.asarray(targets, dtype=np.int64), np.asarray(nats, dtype=np.float64),
+            np.asarray(correct, dtype=bool) if rank else None)
 
 
 def evaluate(bundle, file: str | Path | None = None, order: int = 3, encoding: str | None = None,

@@ -2,7 +2,8 @@
 
 Chen & Goodman's interpolated Kneser-Ney with one absolute discount per order, estimated from
 count-of-counts (D = n1 / (n1 + 2 n2)). Lower orders use continuation counts; the lowest order is
-interpolated with a uniform distribution, so every id has non-zero probability. Pure Python/NumPy.
+interpolated with a uniform distribution, so every id has non-zero probability. Pure Python/NumPy
+(``distribution`` gives every id's probability at once, for ranking the vocabulary).
 The order is bounded (``MAX_ORDER``): fitting stores every n-gram as a tuple of ``order`` ids, so
 memory grows with tokens x order, and past a few tokens of context the counts are all ones anyway.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+
+import numpy as np
 
 from seqgen.errors import SeqgenError
 
@@ -67,6 +70,7 @@ class KneserNey:
                 types[gram[:-1]] += 1
             self.context_totals.append(totals)
             self.context_types.append(types)
+        self._followers: list[dict] | None = None  # built by `distribution` when first asked
         return self
 
     @staticmethod
@@ -93,6 +97,34 @@ class KneserNey:
         count = self.counts[k].get(history + (token,), 0)
         backoff = discount * self.context_types[k][history] / total
         return max(count - discount, 0.0) / total + backoff * lower
+
+    def distribution(self, context: Context) -> np.ndarray:
+        """P(every id | the last order-1 ids of context) as one vector: the same numbers as ``prob``
+        for each id, in one pass per order instead of one recursion per id."""
+        context = tuple(context)[-(self.order - 1):] if self.order > 1 else ()
+        followers = self._follower_index()
+        probabilities = np.full(self.vocab_size, 1.0 / self.vocab_size)
+        for k in range(len(context) + 1):  # lowest order first, each interpolated with the one below
+            history = context[len(context) - k:] if k else ()
+            total = self.context_totals[k].get(history, 0)
+            if total == 0:
+                continue
+            discount = self.discounts[k]
+            probabilities *= discount * self.context_types[k][history] / total
+            tokens, counts = followers[k][history]
+            probabilities[tokens] += np.maximum(counts - discount, 0.0) / total
+        return probabilities
+
+    def _follower_index(self) -> list[dict]:
+        """For each order, history -> (ids seen after it, their counts) as arrays."""
+        if self._followers is None:
+            grouped: list[dict] = [defaultdict(list) for _ in self.counts]
+            for k, counter in enumerate(self.counts):
+                for gram, count in counter.items():
+                    grouped[k][gram[:-1]].append((gram[-1], count))
+            self._followers = [{history: (np.array([t for t, _ in pairs]), np.array([c for _, c in pairs], float))
+                                for history, pairs in level.items()} for level in grouped]
+        return self._followers
 
     def logprob(self, context: Context, token: int) -> float:
         return math.log(self.prob(context, token))

@@ -44,7 +44,10 @@ def test_every_cell_is_trained_with_the_same_budget(compared):
     assert [row["cell"] for row in found["cells"]] == ["rnn", "gru", "lstm"]
     for row in found["cells"]:
         assert row["epochs"] == 2 and len(row["val_curve"]) == 2
-        assert 0 <= row["accuracy"] <= 1 and row["perplexity"] > 1
+        scores = row["held_out"]
+        assert 0 <= scores["accuracy"] <= 1 and scores["perplexity"] > 1
+        # content tokens leave out the line breaks and </s>
+        assert 0 <= scores["content_accuracy"] <= 1 and scores["content_perplexity"] != scores["perplexity"]
         assert row["tokens_per_second"] > 0
     assert len({row["parameters"] for row in found["cells"]}) == 3  # the cells really differ
     assert found["evaluated_on"] == "test" and found["tokens"] > 0
