@@ -41,7 +41,7 @@ from pathlib import Path
 FILE_BYTES = 1 << 20
 # Open <-> closed counterparts: swapping them keeps every matra, so every cycle, intact.
 SWAPS = {"Dha": "Ta", "Ta": "Dha", "Dhin": "Tin", "Tin": "Dhin", "Dhi": "Ti", "Ti": "Dhi", "Ge": "Ke", "Ke": "Ge"}
-_SYLLABLE = re.compile(r"(?<![A-Za-z])(Dhin|Dha|Dhi|Tin|Ta|Ti|Ge|Ke)(?![a-z])")
+SYLLABLE = r"(?<![A-Za-z])(Dhin|Dha|Dhi|Tin|Ta|Ti|Ge|Ke)(?![a-z])"
 
 
 def root() -> Path:
@@ -69,7 +69,7 @@ def write_corpus(folder: Path, megabytes: int, seed: int = 0) -> int:
         while size < FILE_BYTES:
             block = rng.choice(pieces)
             rate = rng.random() * 0.3
-            block = _SYLLABLE.sub(lambda m: SWAPS[m.group(1)] if rng.random() < rate else m.group(1), block)
+            block = re.sub(SYLLABLE, lambda m: SWAPS[m.group(1)] if rng.random() < rate else m.group(1), block)
             chunks.append(block)
             size += len(block) + 2
         data = ("\n\n".join(chunks) + "\n").encode("utf-8")
@@ -91,7 +91,8 @@ def memory() -> dict:
 
 def child(corpus: str, steps: int) -> None:
     """One measurement, in a fresh process: prepare the streamed corpus, then train ``steps`` steps."""
-    from seqgen import api
+    from seqgen import api, model  # noqa: F401  (TensorFlow loaded first: its import is not timed)
+    from seqgen.shards import tokenizing_workers
 
     settings = {"stream": "on", "rnn_size": 64, "embedding_dim": 32, "seq_length": 50, "batch_size": 64, "seed": 1}
     started = time.perf_counter()
@@ -111,9 +112,7 @@ def child(corpus: str, steps: int) -> None:
     started = time.perf_counter()
     model.fit(feed.dataset().take(steps), epochs=1, shuffle=False, verbose=0)
     trained = time.perf_counter() - started
-    from seqgen.tokenizers import parallel
-
-    print(json.dumps({"prepare_seconds": prepared, "workers": workers(), "train_seconds": trained, "steps": steps,
+    print(json.dumps({"prepare_seconds": prepared, "workers": tokenizing_workers(), "train_seconds": trained, "steps": steps,
                       "train_tokens": int(len(run.streams["train"])), "windows": train.count,
                       "vocab": len(run.vocab), "documents": run.config["corpus"]["documents"],
                       "after_prepare": after_prepare, "after_training": memory()}))
@@ -155,12 +154,12 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=1))
         return
-    print(f"{'corpus':>8}{'documents':>11}{'train tokens':>14}{'prepare':>10}{'MB/s':>7}{'peak after prepare':>20}"
+    print(f"{'corpus':>8}{'documents':>11}{'train tokens':>14}{'prepare':>10}{'workers':>8}{'MB/s':>7}{'peak after prepare':>20}"
           f"{'peak after training':>21}{'anon':>8}{'file':>8}")
     for size, found in results.items():
         end = found["after_training"]
         print(f"{size:>6}MB{found['documents']:>11}{found['train_tokens']:>14}{found['prepare_seconds']:>9.1f}s"
-              f"{found['tokenize_mb_per_s']:>7.2f}{found['after_prepare']['VmHWM']:>17.0f} MB"
+              f"{found['workers']:>8}{found['tokenize_mb_per_s']:>7.2f}{found['after_prepare']['VmHWM']:>17.0f} MB"
               f"{end['VmHWM']:>18.0f} MB{end['RssAnon']:>5.0f} MB{end['RssFile']:>5.0f} MB")
     if len(sizes) >= 2:
         small, large = results[sizes[0]], results[sizes[-1]]
