@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from seqgen import bundle as bundles
-from seqgen.corpus import corpus_files
+from seqgen.corpus import TEXT_SUFFIXES, corpus_files
 from seqgen.data import (DataConfig, StreamWindows, build_vocab, eval_stream_windows, id_stream, split_documents,
                          vocab_from_counts)
-from seqgen.domains import check_domain, load_documents, tokenizer_for
+from seqgen.domains import check_domain, file_suffixes, load_documents, tokenizer_for
 from seqgen.errors import SeqgenError
 from seqgen.shards import open_or_build, should_stream
 from seqgen.vocab import Vocab
@@ -34,8 +34,10 @@ DOMAIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "japanese": {"embedding_dim": 128, "rnn_size": 256, "seq_length": 40, "stride": 0, "batch_size": 32,
                  "min_count": 2, "learning_rate": 0.01, "dropout": 0.5, "embedding_dropout": 0.2, "patience": 4},
     # any user's words or characters: tabla's sizes, with dropout between the layers since a user's
-    # corpus is often small (see benchmarks/chorales.py for what these give on real data)
+    # corpus is often small (not tuned on a text corpus; `seqgen compare` measures a corpus's options)
     "text": {"embedding_dim": 64, "rnn_size": 256, "dropout": 0.2},
+    # melodies: a few hundred note tokens, tabla's sizes; dropout since MIDI folders are often small
+    "notes": {"embedding_dim": 64, "rnn_size": 256, "dropout": 0.2},
 }
 
 
@@ -63,11 +65,11 @@ def split_settings(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return sorted_settings
 
 
-def corpus_sha256(corpus: str | Path) -> str:
+def corpus_sha256(corpus: str | Path, suffixes: tuple[str, ...] = TEXT_SUFFIXES) -> str:
     """SHA-256 over the corpus files' names (relative) and bytes, in sorted order."""
     digest = hashlib.sha256()
     root = Path(corpus)
-    for file in corpus_files(corpus):
+    for file in corpus_files(corpus, suffixes):
         digest.update(str(file.relative_to(root) if root.is_dir() else file.name).encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()
@@ -177,7 +179,8 @@ def _prepare_new(domain, corpus, split, tokenizer_name, encoding, lexicon=None) 
     # the network's own checks (sizes, memory) come before the corpus is read; vocab_size is a stand-in
     ModelConfig(vocab_size=data_config.vocab_size, **{**_pick(defaults, "model"), **split["model"]})
     tokenizer = tokenizer_for(domain, tokenizer_name, lexicon=lexicon)
-    if should_stream(data_config.stream, corpus):
+    suffixes = file_suffixes(tokenizer)  # the files of a corpus folder it reads (notes: MIDI too)
+    if should_stream(data_config.stream, corpus, suffixes):
         shard_set = open_or_build(tokenizer, corpus, encoding)  # token shards on disk, never the whole text
         count, shards_key = shard_set.documents, shard_set.key
         parts = split_documents(count, data_config.val_frac, data_config.test_frac, train_config.seed)
@@ -197,7 +200,7 @@ def _prepare_new(domain, corpus, split, tokenizer_name, encoding, lexicon=None) 
         "domain": domain, "model": model_config.to_dict(), "training": train_config.to_dict(),
         "data": data_config.to_dict(), "seed": train_config.seed,
         # the file name, not the path: a bundle must not carry the builder's folders around
-        "corpus": {"name": corpus.resolve().name, "sha256": corpus_sha256(corpus), "documents": count,
+        "corpus": {"name": corpus.resolve().name, "sha256": corpus_sha256(corpus, suffixes), "documents": count,
                    "train_documents": len(parts.train), "val_documents": len(parts.val),
                    "test_documents": len(parts.test), "train_tokens": int(len(streams["train"]))},
         "versions": bundles.library_versions(),
@@ -557,6 +560,31 @@ class Generator:
         from seqgen.text_generation import texts
 
         return texts(self.bundle, n, length, prime, allow_unknown, SamplingConfig.from_options(sampling))
+
+    def melodies(self, bars: int = 8, n: int = 1, *, time: str | None = None, prime: str | None = None,
+                 allow_unknown: bool = False, **sampling: Any) -> list[dict]:
+        """Generate melodies from a ``notes`` model; every bar is filled exactly to the meter (enforced
+        while sampling).
+
+        Args:
+            bars: bars per melody (a prime's count).
+            n: melodies to return.
+            time: the meter, ``"3/4"`` (default: the prime's, else the training corpus's most common).
+            prime: note-name text to continue, e.g. ``"C4:1 E4:1 G4:2 |"``.
+            allow_unknown: read prime notes the model lacks as ``<unk>`` (with a warning).
+            **sampling: ``temperature``, ``top_k``, ``top_p``, ``greedy``, ``beam``, ``seed``.
+
+        Returns:
+            ``melodies.Melody`` dicts (``time``, ``bars``, ``notes``, ``text``) with ``to_midi(path, bpm=...)``
+            and ``to_wav(path, bpm=...)``.
+
+        Example:
+            >>> seqgen.train("notes", "midi_folder/", epochs=20).melodies(bars=8, seed=7)[0].to_midi("out.mid")
+        """
+        from seqgen.melodies import melodies
+        from seqgen.sampling import SamplingConfig
+
+        return melodies(self.bundle, bars, n, time, prime, allow_unknown, SamplingConfig.from_options(sampling))
 
     def __repr__(self) -> str:
         return f"Generator({str(self.path)!r}, domain={self.domain!r})"

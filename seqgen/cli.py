@@ -310,8 +310,8 @@ def tokenize(
 @app.command()
 @user_errors
 def train(
-    domain: str = typer.Argument(..., help="tabla, japanese or text."),
-    corpus: Path = typer.Argument(..., help="Corpus file or folder of .txt files."),
+    domain: str = typer.Argument(..., help="tabla, japanese, text or notes."),
+    corpus: Path = typer.Argument(..., help="Corpus file or folder of .txt files (notes: .mid/.midi files too)."),
     out: Optional[Path] = typer.Option(None, help=with_default("Bundle folder.", "models/DOMAIN")),
     epochs: Optional[int] = setting("epochs", "Passes over the training windows."),
     batch_size: Optional[int] = setting("batch_size", "Windows per gradient step."),
@@ -579,6 +579,9 @@ def sample(
     start: Optional[int] = typer.Option(None, help=with_default(
         "Matra the piece begins on; after sam it is a pickup that lands on sam.", "1, or where a tihai must")),
     theme_cycles: int = typer.Option(1, help="Cycles in a kaida's or rela's theme (its third quarter is khali)."),
+    bars: Optional[int] = typer.Option(None, help=with_default("Notes models: bars per melody.", "8")),
+    time: Optional[str] = typer.Option(None, "--time", help=with_default(
+        "Notes models: the meter, e.g. 3/4; every bar is filled to it.", "the prime's, else the corpus's")),
     temperature: Temperature = 1.0,
     top_k: TopK = 0,
     top_p: TopP = 1.0,
@@ -619,6 +622,13 @@ def sample(
     generator = load(_resolve_model(model, "tabla"))
     if generator.domain == "text":
         return _sample_texts(generator, n, length, prime, allow_unknown, settings, chosen, bool(wav or midi))
+    if generator.domain == "notes":
+        _refuse_options(dict(taal=taal != "teentaal", cycles=cycles is not None, form=form, paltas=paltas,
+                             phrase=phrase, gap=gap, khali=khali, layakari=layakari, start=start,
+                             theme_cycles=theme_cycles != 1, laya=laya, sa=sa != "C#", loop=loop != 1, click=click,
+                             theka=theka), "tabla", "notes")
+        return _sample_notes(generator, bars, n, time, prime, allow_unknown, settings, chosen, wav, midi, bpm)
+    _refuse_options({"bars": bars is not None, "time": time is not None}, "notes", generator.domain)
     results = generator.compositions(taal=record.name, cycles=cycles, n=n, form=form, khali=khali,
                                      layakari=layakari, prime=prime, allow_unknown=allow_unknown, start=start,
                                      theme_cycles=theme_cycles, paltas=paltas, phrase=phrase, gap=gap, **settings)
@@ -651,6 +661,39 @@ def _sample_texts(generator, n: int, length: int, prime, allow_unknown: bool, se
         raise SeqgenError("--wav and --midi play tabla compositions; a text model has no sound")
     texts = generator.texts(n, length, prime=prime, allow_unknown=allow_unknown, **settings)
     emit(json.dumps(texts, ensure_ascii=False, indent=2) if format == "json" else "\n\n".join(texts))
+
+
+def _refuse_options(given: dict, kind: str, domain: str) -> None:
+    """One line naming the first option given that is for ``kind`` models only, if any."""
+    name = next((name for name, value in given.items() if value), None)
+    if name is not None:
+        raise SeqgenError(f"--{name.replace('_', '-')} is for {kind} models; this is a {domain} model")
+
+
+def _sample_notes(generator, bars, n, time, prime, allow_unknown, settings, chosen, wav, midi, bpm) -> None:
+    """`sample` for a notes model: melodies as note-name text (also on a terminal) or JSON, and
+    their MIDI and WAV files (--bpm in beats a minute, default 100)."""
+    import json
+
+    from seqgen.melodies import DEFAULT_BARS
+    from seqgen.notes_midi import DEFAULT_BPM, check_bpm
+
+    if chosen in PICTURES:
+        raise SeqgenError(f"--format {chosen} draws a tabla grid; a notes model prints text or json")
+    bpm = check_bpm(DEFAULT_BPM if bpm is None else bpm)
+    results = generator.melodies(DEFAULT_BARS if bars is None else bars, n, time=time, prime=prime,
+                                 allow_unknown=allow_unknown, **settings)
+    files = []  # every file rendered before any is written
+    for index, melody in enumerate(results):
+        if midi is not None:
+            files.append((numbered(midi, index, len(results)), melody.to_midi(bpm=bpm)))
+        if wav is not None:
+            files.append((numbered(wav, index, len(results)), melody.to_wav(bpm=bpm)))
+    _write_files(files)
+    if chosen == "json":
+        emit(json.dumps(results, ensure_ascii=False, indent=2))
+    else:
+        emit("\n\n".join(melody["text"] for melody in results))
 
 
 def _sound_settings(bpm, laya, sa, loop, click, theka) -> dict:

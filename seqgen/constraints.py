@@ -1,4 +1,5 @@
-"""Constraints: which token may come next, given the sequence so far (taal cycles, stanza shape).
+"""Constraints: which token may come next, given the sequence so far (taal cycles, stanza shape,
+bars of a melody).
 
 A constraint is a fold over the generated tokens: ``start()`` gives a small immutable state,
 ``advance(state, id)`` the next one, and ``bias(state)`` a logit bias over the vocabulary: ``-inf``
@@ -26,6 +27,8 @@ from seqgen.rhythm import Beat, Event, Meter, RhythmError
 from seqgen.taals import Taal
 from seqgen.tokenizers.bols import is_bass, khali as khali_of
 from seqgen.tokenizers.lyrics import LINE_END, SPACE, STANZA_END
+from seqgen.tokenizers.note_names import BAR, Event as NoteEvent, bar_steps, beats_text, duration_text, parse_event
+from seqgen.tokenizers.note_names import time_text
 from seqgen.tokenizers.tabla import CYCLE_END, MATRA_END, VIBHAG_END
 from seqgen.validator import KHALI_RULE_FORMS, landing_of
 from seqgen.vocab import END, SPECIALS, Vocab
@@ -674,3 +677,116 @@ def _fillable(counts: set[int], most: int) -> np.ndarray:
     for total in range(1, most + 1):
         fillable[total] = any(count <= total and fillable[total - count] for count in counts)
     return fillable
+
+
+@dataclass(frozen=True)
+class _BarState:
+    bars_done: int = 0
+    filled: int = 0                        # grid steps of the current bar written so far
+    tied: tuple[int, ...] | None = None    # the pitches a tie holds into the next event
+
+
+class BarConstraint:
+    """Exactly ``bars`` bars of a melody, each filled to exactly its meter's length: the automaton
+    counts the grid steps of every event (``note_names``) and allows an event only if the rest of
+    the bar can still be filled by the vocabulary's durations after it, ``|`` exactly when the bar
+    is full, and ``</s>`` after the last bar. A tie (``C4:1~``) only ends a bar, never the last, as in
+    canonical text; it leads into the same pitches when the vocabulary has them at a length that
+    fits (else the rule yields).
+
+    Args:
+        vocab: the model's vocabulary (notes tokens).
+        bars: bars to generate (a prime's bars count).
+        time: the meter, ``(beats, note value)``: ``(4, 4)``, ``(3, 4)``, ``(6, 8)``.
+
+    Raises:
+        SeqgenError: a vocabulary without ``|``, a bar its durations cannot fill exactly, or more
+            bars than ``MAX_PIECE_TOKENS`` allows.
+    """
+
+    def __init__(self, vocab: Vocab, bars: int, time: tuple[int, int]):
+        if bars < 1:
+            raise SeqgenError(f"bars must be at least 1, got {bars}")
+        if BAR not in vocab:
+            raise SeqgenError(f"this model's vocabulary lacks {BAR}: it is not a notes model")
+        self.vocab, self.bars, self.time = vocab, bars, time
+        self.steps = bar_steps(time)
+        self.bar, self.end, self.unk = vocab.id(BAR), vocab.id(END), vocab.unk_id
+        events = [parse_event(token) if not token.startswith("<") else None for token in vocab.tokens]
+        self.events = [event if isinstance(event, NoteEvent) else None for event in events]
+        self.is_event = np.array([event is not None for event in self.events])
+        self.lengths = np.array([event.steps if event else 0 for event in self.events], dtype=np.int64)
+        self.ties = np.array([bool(event and event.tie) for event in self.events])
+        # events sounding the same pitches share a group number (-1: not an event)
+        self.groups: dict[tuple[int, ...], int] = {}
+        self.group_of = np.array([-1 if event is None else self.groups.setdefault(event.pitches, len(self.groups))
+                                  for event in self.events], dtype=np.int64)
+        self.fillable = _fillable(set(self.lengths[self.is_event].tolist()), self.steps)
+        if not self.fillable[self.steps]:
+            lengths = sorted(set(self.lengths[self.is_event].tolist()))
+            raise SeqgenError(f"no {time_text(time)} bar ({beats_text(self.steps)}) can be filled exactly from this "
+                              f"model's note lengths ({', '.join(duration_text(n) for n in lengths) or 'none'} beats)")
+        self.longest = bars * (self.steps + 1)  # every event at least one step, and each bar's '|'
+        _check_size(self.longest, f"{_plural(bars, 'bar')} of {time_text(time)}",
+                    f"at most {MAX_PIECE_TOKENS // (self.steps + 1):,} bars of {time_text(time)}")
+        self._bias_of_key = lru_cache(maxsize=None)(self._bias)
+
+    def start(self) -> State:
+        return _BarState()
+
+    def advance(self, state: _BarState, token: int) -> _BarState:
+        if token == self.bar:
+            return _BarState(state.bars_done + 1, 0, state.tied)
+        event = self.events[token] if 0 <= token < len(self.events) else None
+        if event is None:
+            return state  # </s> (or a token the bias never allows)
+        return _BarState(state.bars_done, state.filled + event.steps, event.pitches if event.tie else None)
+
+    def key(self, state: _BarState) -> Hashable:
+        """What the bias depends on: the place in the bar, whether it is the last, a held tie."""
+        return state.bars_done >= self.bars, state.bars_done == self.bars - 1, state.filled, state.tied
+
+    def bias(self, state: _BarState) -> np.ndarray:
+        return self._bias_of_key(self.key(state))
+
+    def _bias(self, key: Hashable) -> np.ndarray:
+        done, last_bar, filled, tied = key
+        bias = np.full(len(self.vocab), -np.inf)
+        if done:
+            bias[self.end] = 0.0
+            return bias
+        left = self.steps - filled
+        if left <= 0:
+            bias[self.bar] = 0.0
+            return bias
+        # an event fits if what is left of the bar after it can still be filled exactly
+        fits = self.is_event & (self.lengths <= left)
+        fits[fits] = self.fillable[left - self.lengths[fits]]
+        # a tie only crosses a bar line (inside a bar it would be one longer note), and not the last
+        fits &= ~self.ties | ((self.lengths == left) & (not last_bar))
+        if tied is not None:
+            same = fits & (self.group_of == self.groups.get(tied, -2))
+            if same.any():
+                fits = same
+        bias[fits] = 0.0
+        return bias
+
+    def read_prefix(self, ids: list[int]) -> State:
+        """The state after a prime, refusing (``PrimeError``) the first token that overfills a bar,
+        closes one early or runs past the bars asked for."""
+        words = np.flatnonzero(self.is_event)
+        return _walk(self, ids, words, self.unk, lambda state, index: self._explain(ids, state, index))
+
+    def _explain(self, ids: list[int], state: _BarState, index: int) -> str:
+        token, bar = self.vocab.tokens[ids[index]], state.bars_done + 1
+        meter = f"a {time_text(self.time)} bar holds {beats_text(self.steps)}"
+        if state.bars_done >= self.bars:
+            return f"the prime has more than the {_plural(self.bars, 'bar')} asked for"
+        if ids[index] == self.bar:
+            return f"the prime's bar {bar} ends after {beats_text(state.filled)}; {meter}"
+        if state.filled >= self.steps:
+            return f"the prime's bar {bar} is full before {token!r}; {meter}"
+        if state.tied is not None:
+            return f"the prime's tie in bar {bar} leads into {token!r}, not the same notes"
+        return (f"the prime's {token!r} does not fit what is left of bar {bar} "
+                f"({beats_text(self.steps - state.filled)}); {meter}")

@@ -1,6 +1,9 @@
 """Reading corpus files from disk: encodings, BOMs, line endings, folders, and clear errors.
 
 Turns a path into ``(source name, text)`` pairs; what the text means is the tokenizers' job.
+A folder contributes the files whose names end in the caller's suffixes (``.txt`` unless it asks
+for more: the ``notes`` domain adds MIDI). A MIDI file (``.mid``/``.midi``, any case) is read as the
+note-name text of its melody (``notes_midi``), so every reader downstream sees text.
 Only regular files are read, and only up to ``MAX_FILE_BYTES``: a named pipe would block
 forever and a device such as ``/dev/zero`` never ends, so both are refused before reading.
 Every filesystem failure (missing, unreadable, a name too long, a path under a file) becomes
@@ -31,6 +34,9 @@ _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character de
 
 # Paths longer than this are shortened in messages, so one message stays one readable line.
 _SHOWN_PATH = 120
+
+TEXT_SUFFIXES = (".txt",)
+MIDI_SUFFIXES = (".mid", ".midi")
 
 
 class CorpusError(SeqgenError):
@@ -79,8 +85,17 @@ def decode_text(path: str | Path, data: bytes, encoding: str | None = None) -> s
     Raises:
         CorpusError: binary data, or text that is not in the encoding.
     """
+    if is_midi(path):
+        from seqgen.notes_midi import midi_text
+
+        return midi_text(data, path)
     text = _decode(Path(path), data, encoding)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def is_midi(path: str | Path) -> bool:
+    """Whether a file is read as MIDI: its name ends in ``.mid`` or ``.midi`` (any case, as ``.MID`` is common)."""
+    return Path(path).suffix.lower() in MIDI_SUFFIXES
 
 
 def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -193,27 +208,35 @@ def _hint(data: bytes, tried: str) -> str:
     return "; pass --encoding NAME if it uses another encoding"
 
 
-def corpus_files(path: str | Path) -> list[Path]:
-    """The files of a corpus: the file itself, or the ``*.txt`` entries under a folder, sorted.
+def corpus_files(path: str | Path, suffixes: tuple[str, ...] = TEXT_SUFFIXES) -> list[Path]:
+    """The files of a corpus: the file itself, or the entries under a folder whose names end in
+    ``suffixes`` (MIDI suffixes in any case), sorted.
 
-    Every ``.txt`` entry that is not a folder is listed, so that ``read_text`` refuses a pipe or
+    Every such entry that is not a folder is listed, so that ``read_text`` refuses a pipe or
     a device by name instead of the corpus silently losing it. Symbolic links to folders are
     followed, each real folder once.
 
     Raises:
-        CorpusError: missing or unreadable path, or a folder without ``.txt`` files.
+        CorpusError: missing or unreadable path, or a folder without such files.
     """
     path = Path(path)
     info = _stat(path)
     if not stat.S_ISDIR(info.st_mode):
         return [path]
-    files = sorted(_txt_entries(path))
+    files = sorted(_entries(path, suffixes))
     if not files:
-        raise CorpusError(f"{shown(path)}: folder holds no .txt files")
+        raise CorpusError(f"{shown(path)}: folder holds no {_or(suffixes)} files")
     return files
 
 
-def _txt_entries(root: Path) -> list[Path]:
+def _or(suffixes: tuple[str, ...]) -> str:
+    return suffixes[0] if len(suffixes) == 1 else f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
+
+
+def _entries(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    def wanted(name: str) -> bool:
+        return name.endswith(suffixes) or (is_midi(name) and name.lower().endswith(suffixes))
+
     def refuse(error: OSError) -> None:
         raise _os_error(Path(error.filename or root), error)
 
@@ -224,16 +247,18 @@ def _txt_entries(root: Path) -> list[Path]:
             subfolders[:] = []
             continue
         seen.add((info.st_dev, info.st_ino))
-        found += [Path(folder) / name for name in names if name.endswith(".txt")]
+        found += [Path(folder) / name for name in names if wanted(name)]
     return found
 
 
-def read_corpus(path: str | Path, encoding: str | None = None) -> list[tuple[str, str]]:
+def read_corpus(path: str | Path, encoding: str | None = None,
+                suffixes: tuple[str, ...] = TEXT_SUFFIXES) -> list[tuple[str, str]]:
     """``(source name, text)`` for every file of a corpus (see ``corpus_files``)."""
-    return [(str(file), text) for file, _, text in iter_corpus(path, encoding)]
+    return [(str(file), text) for file, _, text in iter_corpus(path, encoding, suffixes)]
 
 
-def iter_corpus(path: str | Path, encoding: str | None = None) -> Iterator[tuple[Path, bytes, str]]:
+def iter_corpus(path: str | Path, encoding: str | None = None,
+                suffixes: tuple[str, ...] = TEXT_SUFFIXES) -> Iterator[tuple[Path, bytes, str]]:
     """``(file, bytes, text)`` for every file of a corpus, read one file at a time, in
     ``corpus_files`` order; the bytes are for callers that fingerprint the corpus (``token_cache``).
 
@@ -243,7 +268,7 @@ def iter_corpus(path: str | Path, encoding: str | None = None) -> Iterator[tuple
     """
     if encoding is not None:
         check_encoding(encoding)
-    files = corpus_files(path)
+    files = corpus_files(path, suffixes)
 
     def read() -> Iterator[tuple[Path, bytes, str]]:
         for file in files:

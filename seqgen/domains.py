@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seqgen.corpus import check_encoding, iter_corpus
+from seqgen.corpus import TEXT_SUFFIXES, check_encoding, iter_corpus
 from seqgen.errors import SeqgenError
 from seqgen.tokenizers import TOKENIZER_NAMES, Document, Tokenizer, create
 
@@ -18,7 +18,14 @@ DOMAINS: dict[str, tuple[str, tuple[str, ...]]] = {
     "japanese": ("japanese", ("japanese", "sentencepiece")),
     # any token sequence: whitespace words, or characters with --tokenizer chars (tokenizers.text)
     "text": ("words", ("words", "chars")),
+    # melodies: note-name text and MIDI files (tokenizers.notes, notes_midi)
+    "notes": ("notes", ("notes",)),
 }
+
+
+def file_suffixes(tokenizer: Tokenizer) -> tuple[str, ...]:
+    """The corpus files a tokenizer reads in a folder: ``.txt``, unless it names more (notes: MIDI too)."""
+    return getattr(tokenizer, "suffixes", TEXT_SUFFIXES)
 
 
 class UnknownDomain(SeqgenError):
@@ -70,7 +77,7 @@ def load_documents(tokenizer: Tokenizer, corpus: str | Path, encoding: str | Non
     key = token_cache.CorpusKey.start(tokenizer, encoding)  # before fit: the spec as the user chose it
     root = Path(corpus)
     texts = []
-    for file, data, text in iter_corpus(corpus, encoding):
+    for file, data, text in iter_corpus(corpus, encoding, file_suffixes(tokenizer)):
         texts.append((str(file), text))
         if key is not None:
             key.add(_relative_name(file, root), data)

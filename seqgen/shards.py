@@ -164,14 +164,15 @@ def shard_root() -> Path | None:
     return None if directory is None else directory / "shards"
 
 
-def should_stream(setting: str, corpus: str | Path) -> bool:
-    """Whether a corpus trains from shards: ``on``, ``off``, or ``auto`` (its files' size)."""
+def should_stream(setting: str, corpus: str | Path, suffixes: tuple[str, ...] = (".txt",)) -> bool:
+    """Whether a corpus (its files ending in ``suffixes``) trains from shards: ``on``, ``off``, or
+    ``auto`` (their size)."""
     if setting != "auto":
         return setting == "on"
     from seqgen.corpus import corpus_files
 
     total = 0
-    for file in corpus_files(corpus):
+    for file in corpus_files(corpus, suffixes):
         try:
             total += file.stat().st_size
         except OSError:
@@ -189,7 +190,7 @@ def open_or_build(tokenizer: Tokenizer, corpus: str | Path, encoding: str | None
     """
     from seqgen import token_cache
     from seqgen.corpus import check_encoding, iter_corpus
-    from seqgen.domains import _relative_name
+    from seqgen.domains import _relative_name, file_suffixes
 
     if tokenizer.name == "sentencepiece":
         raise SeqgenError("a streamed corpus cannot use the sentencepiece tokenizer (it learns from the whole "
@@ -201,7 +202,7 @@ def open_or_build(tokenizer: Tokenizer, corpus: str | Path, encoding: str | None
     if key is None:
         raise SeqgenError(f"the {tokenizer.name} tokenizer's settings cannot be written as JSON; it cannot stream")
     root_path = Path(corpus)
-    for file, data, text in iter_corpus(corpus, encoding):  # one file in memory at a time
+    for file, data, text in iter_corpus(corpus, encoding, file_suffixes(tokenizer)):  # one file at a time
         key.add(_relative_name(file, root_path), data)
         tokenizer.fit([text])  # learns declarations file by file, as fitting on all of them does
     digest = hashlib.sha256(f"{FORMAT}:{FORMAT_VERSION}:{key.hexdigest()}".encode("ascii")).hexdigest()
@@ -311,13 +312,15 @@ def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | Non
     """``(table, ids, lengths)`` of each piece of each file, in corpus order: in worker processes
     when there are several cores (``tokenizers.parallel``'s start-method rules), else here."""
     from seqgen.corpus import iter_corpus
+    from seqgen.domains import file_suffixes
     from seqgen.tokenizers import parallel
 
     spec, check = tokenizer.spec(), tokenizer.name == "tabla"
+    suffixes = file_suffixes(tokenizer)
     count, method = tokenizing_workers(workers), parallel.start_method()
     if count < 2:
         _start_worker(spec)
-        for file, _, text in iter_corpus(corpus, encoding):
+        for file, _, text in iter_corpus(corpus, encoding, suffixes):
             for piece in _pieces(text, tokenizer.name):
                 yield _tokenize_piece(str(file), piece, check)
         return
@@ -328,7 +331,7 @@ def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | Non
                              initargs=(spec,)) as pool:
         in_flight: list = []
         try:
-            for file, _, text in iter_corpus(corpus, encoding):
+            for file, _, text in iter_corpus(corpus, encoding, suffixes):
                 for piece in _pieces(text, tokenizer.name):
                     in_flight.append((file, text, pool.submit(_tokenize_piece, str(file), piece, check)))
                     while len(in_flight) > count * TASKS_PER_WORKER:  # bounded: flat memory

@@ -56,7 +56,7 @@ class UnknownTokenizer(SeqgenError):
     """A tokenizer name that is not registered."""
 
 
-TOKENIZER_NAMES = ("tabla", "japanese", "sentencepiece", "words", "chars")
+TOKENIZER_NAMES = ("tabla", "japanese", "sentencepiece", "words", "chars", "notes")
 
 
 def create(name: str, **options: Any) -> Tokenizer:
@@ -85,6 +85,10 @@ def create(name: str, **options: Any) -> Tokenizer:
         from seqgen.tokenizers.text import TextTokenizer
 
         return TextTokenizer(key, **options)
+    if key == "notes":
+        from seqgen.tokenizers.notes import NotesTokenizer
+
+        return NotesTokenizer(**options)
     raise UnknownTokenizer(f"unknown tokenizer {name!r}; known tokenizers: {', '.join(TOKENIZER_NAMES)}")
 
 
