@@ -2,8 +2,9 @@
 
 Every note (tied events joined, ``notes_midi.sounding_notes``) is a tone at its equal-tempered
 frequency (A4 = 440 Hz): a sine with a softer octave and twelfth, so it sounds like a plain organ
-or a soft triangle wave rather than a test tone, under an envelope of a 10 ms attack, a decay to
-70% over 100 ms, and a 60 ms release after the note's end (so repeated notes are heard as two).
+or a soft triangle wave rather than a test tone, under an envelope of a 10 ms attack, a decay
+towards 70% (time constant 100 ms) and a 60 ms release after the note's end (so repeated notes are
+heard as two).
 Chords sum their notes; the mix is scaled down only when it would clip. Rests are silence.
 When notes fall comes from the piece's grid steps at ``bpm`` beats (quarter notes) a minute.
 """
