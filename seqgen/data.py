@@ -6,6 +6,8 @@ would leak. NumPy only; batching for Keras is ``training``'s job.
 
 from __future__ import annotations
 
+import mmap
+import os
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -136,8 +138,34 @@ class StreamWindows:
         """``(x, y)`` of the windows numbered ``index``, as int32 arrays in memory."""
         starts = np.asarray(index, dtype=np.int64) * self.stride
         # one read of seq_length + 1 tokens per window: x and y are its two overlapping views
-        spans = np.asarray(self.stream[starts[:, None] + np.arange(self.seq_length + 1)[None, :]], dtype=np.int32)
+        if _whole_file_map(self.stream):
+            spans = _read_spans(self.stream, starts, self.seq_length + 1)
+        else:
+            spans = np.asarray(self.stream[starts[:, None] + np.arange(self.seq_length + 1)[None, :]], dtype=np.int32)
         return spans[:, :-1], spans[:, 1:]
+
+
+def _whole_file_map(stream: np.ndarray) -> bool:
+    """Whether ``stream`` is a memory-mapped int32 file as ``numpy.load`` maps it (not a slice of one)."""
+    return (isinstance(stream, np.memmap) and isinstance(stream.base, mmap.mmap) and stream.ndim == 1
+            and stream.dtype == np.int32 and stream.filename is not None)
+
+
+def _read_spans(stream: np.memmap, starts: np.ndarray, length: int) -> np.ndarray:
+    """Rows of ``length`` tokens from ``starts``, read from the stream's file with ``os.pread``.
+
+    Why not index the map: every page a map touches stays in this process's resident memory (with
+    the kernel's read-ahead around it), so random windows over a stream of hundreds of MB would grow
+    the process by the stream's size in an epoch. Read calls leave those pages to the page cache."""
+    out = np.empty((len(starts), length), dtype=np.int32)
+    size = length * 4
+    descriptor = os.open(stream.filename, os.O_RDONLY)
+    try:
+        for row, start in enumerate(starts.tolist()):
+            out[row] = np.frombuffer(os.pread(descriptor, size, stream.offset + start * 4), dtype="<i4")
+    finally:
+        os.close(descriptor)
+    return out
 
 
 def eval_windows(stream: np.ndarray, seq_length: int) -> tuple[np.ndarray, np.ndarray]:

@@ -132,29 +132,36 @@ class ShardSet:
         return found
 
     def _write_stream(self, path: Path, length: int, indices, lookup, start: int, end: int) -> None:
+        """Write the stream with plain writes, a shard's documents at a time (pages written through a
+        map would stay in this process's resident memory until it is closed)."""
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        out = np.lib.format.open_memmap(temporary, mode="w+", dtype=np.int32, shape=(max(length, 0),))
         wanted = np.zeros(self.documents, dtype=bool)
         wanted[np.asarray(list(indices), dtype=np.int64)] = True
-        position = 0
-        for shard, first, last in self._spans():
-            if not wanted[first:last].any():
-                continue
-            mapped = lookup[shard]  # one shard's ids in memory at a time
-            offsets = np.concatenate([[0], np.cumsum(self.lengths[first:last])])
-            for number in np.flatnonzero(wanted[first:last]).tolist():
-                ids = mapped[offsets[number]:offsets[number + 1]]
-                out[position] = start
-                out[position + 1:position + 1 + len(ids)] = ids
-                out[position + 1 + len(ids)] = end
-                position += len(ids) + 2
-        out.flush()
-        del out
+        with open(temporary, "wb") as file:
+            np.lib.format.write_array_header_1_0(file, {"descr": "<i4", "fortran_order": False,
+                                                        "shape": (max(length, 0),)})
+            for shard, first, last in self._spans():
+                chosen = wanted[first:last]
+                if chosen.any():
+                    file.write(_framed(lookup[shard[np.repeat(chosen, self.lengths[first:last])]],
+                                       self.lengths[first:last][chosen], start, end).tobytes())
         os.replace(temporary, path)
 
     def _spans(self) -> Iterator[tuple[np.ndarray, int, int]]:
+        """Each shard with its first and last document, read into memory one at a time: touching the
+        maps instead would leave every shard's pages in this process's resident memory."""
         for index, shard in enumerate(self.shards):
-            yield shard, self.bounds[index], self.bounds[index + 1]
+            yield np.load(shard.filename), self.bounds[index], self.bounds[index + 1]
+
+
+def _framed(ids: np.ndarray, lengths: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Documents (``ids`` cut by ``lengths``) each as ``start`` ids ``end``, one after another."""
+    out = np.empty(len(ids) + 2 * len(lengths), dtype="<i4")
+    opens = np.concatenate([[0], np.cumsum(lengths + 2)[:-1]]).astype(np.int64)
+    body = np.ones(len(out), dtype=bool)
+    body[opens] = body[opens + lengths + 1] = False
+    out[opens], out[opens + lengths + 1], out[body] = start, end, ids
+    return out
 
 
 def shard_root() -> Path | None:
