@@ -28,7 +28,7 @@ import math
 import seqgen.quiet_tensorflow  # noqa: F401  (before keras: keeps TensorFlow's C++ log lines quiet)
 import keras
 import tensorflow as tf
-from keras.src.losses.loss import scale_loss_for_distribution, unscale_loss_for_distribution
+from keras.src.losses.loss import scale_loss_for_distribution
 from keras.src.utils.tracking import DotNotTrackScope
 
 SOFTMAXES = ("full", "sampled")
@@ -111,7 +111,8 @@ class SampledSoftmaxTrainer(keras.Model):
             scaled = self.optimizer.scale_loss(scale_loss_for_distribution(loss))
         weights = self.trainable_weights
         self.optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
-        self._loss_tracker.update_state(unscale_loss_for_distribution(loss), sample_weight=tf.shape(x)[0])
+        # `loss` is this replica's mean, never scaled for distribution (only `scaled` is): track it as is
+        self._loss_tracker.update_state(loss, sample_weight=tf.shape(x)[0])
         # training accuracy would need the full logits this step exists to avoid: left out
         return {"loss": self._loss_tracker.result()}
 
