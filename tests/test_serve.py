@@ -419,8 +419,11 @@ def test_cli_serves_until_interrupted(tmp_path):
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
+    # a test run started in the background inherits SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt: give the server the terminal's default, as a user's shell does
     process = subprocess.Popen([sys.executable, "-m", "seqgen.cli", "serve", "--port", "0"], cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = process.stdout.readline()
         assert line.startswith("seqgen: the practice page is at http://127.0.0.1:"), line
