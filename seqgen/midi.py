@@ -62,6 +62,11 @@ def render_midi(composition: Composition | str, path: str | Path | None, bpm, lo
             track.append(mido.MetaMessage("time_signature", numerator=clock.taal.matras, denominator=4, time=0))
         track += _messages(notes, clock.bpm)
         song.tracks.append(track)
+    return save_song(song, path)
+
+
+def save_song(song, path: str | Path | None) -> bytes:
+    """The bytes of a ``mido.MidiFile``, also written atomically to ``path`` when one is given."""
     buffer = io.BytesIO()
     song.save(file=buffer)
     data = buffer.getvalue()

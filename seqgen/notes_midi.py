@@ -205,12 +205,7 @@ def write_midi(piece: Piece, path: str | Path | None = None, bpm: float = DEFAUL
     track.append(mido.MetaMessage("end_of_track", time=max(0, end - now)))
     song = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_BEAT)
     song.tracks.append(track)
-    buffer = io.BytesIO()
-    song.save(file=buffer)
-    data = buffer.getvalue()
-    if path is not None:
-        from seqgen.bundle import atomic_write
+    from seqgen.midi import save_song
 
-        atomic_write(Path(path), data)
-    return data
+    return save_song(song, path)
 

@@ -461,6 +461,7 @@ def prune(root: Path, limit: int = MAX_BYTES, keep: str | None = None) -> None:
         if name != keep:
             shutil.rmtree(root / name, ignore_errors=True)
             total -= size
+            total -= size
 
 
 # --- in the workers ---------------------------------------------------------------------------
