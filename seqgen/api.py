@@ -81,7 +81,8 @@ def train(domain: str, corpus: str | Path, out: str | Path | None = None, *, res
     """Train a model on a corpus and write a bundle.
 
     Args:
-        domain: ``tabla``, ``japanese`` or ``text`` (any words or characters; ``tokenizer="chars"``).
+        domain: ``tabla``, ``japanese``, ``notes`` (MIDI files and note names) or ``text`` (any words or
+            characters; ``tokenizer="chars"``).
         corpus: a file or a folder of ``.txt`` files.
         out: bundle folder (default ``models/<domain>``).
         resume: continue from the bundle's newest checkpoint (its settings are kept; ``epochs`` and
