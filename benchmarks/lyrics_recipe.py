@@ -165,47 +165,16 @@ def load_corpus(path: Path, tokenizer_name: str, split_seed: int) -> Corpus:
     return Corpus(path, tokenizer_name, documents, split, sum(chars[index] for index in split.test))
 
 
-# --- Kneser-Ney, vectorised over the vocabulary (same maths as seqgen.ngram.KneserNey) -----------
-
-class KneserNeyTable:
-    """Whole next-token distributions of a fitted ``KneserNey``, for exact argmax accuracy over a
-    vocabulary of thousands (``KneserNey.prob`` per candidate would take minutes)."""
-
-    def __init__(self, model: KneserNey):
-        self.model = model
-        self.followers: list[dict] = []
-        for counter in model.counts:
-            grouped: dict = {}
-            for gram, count in counter.items():
-                grouped.setdefault(gram[:-1], []).append((gram[-1], count))
-            self.followers.append({history: (np.array([w for w, _ in pairs]), np.array([c for _, c in pairs], float))
-                                   for history, pairs in grouped.items()})
-
-    def distribution(self, context: tuple) -> np.ndarray:
-        model = self.model
-        p = np.full(model.vocab_size, 1.0 / model.vocab_size)
-        context = context[len(context) - (model.order - 1):] if model.order > 1 else ()
-        for length in range(0, len(context) + 1):
-            history = context[len(context) - length:] if length else ()
-            total = model.context_totals[length].get(history, 0)
-            if total == 0:
-                continue
-            discount = model.discounts[length]
-            p *= discount * model.context_types[length][history] / total
-            ids, counts = self.followers[length][history]
-            p[ids] += np.maximum(counts - discount, 0.0) / total
-        return p
-
+# --- Kneser-Ney ------------------------------------------------------------------------------------
 
 def kneser_ney_scores(train: list[np.ndarray], test: list[np.ndarray], order: int, vocab_size: int, start: int):
     """(nats, tokens, correct) of Kneser-Ney on the test documents (``<s> ... </s>`` id arrays)."""
     model = KneserNey(order, vocab_size).fit([document[1:].tolist() for document in train], pad=start)
-    table = KneserNeyTable(model)
     nats, tokens, correct = 0.0, 0, 0
     for document in test:
         context = [start] * (order - 1)
         for token in document[1:].tolist():
-            p = table.distribution(tuple(context))
+            p = model.distribution(context)  # the whole vector: exact argmax accuracy
             nats -= math.log(p[token])
             correct += int(p.argmax() == token)
             context.append(token)
