@@ -454,14 +454,14 @@ def prune(root: Path, limit: int = MAX_BYTES, keep: str | None = None) -> None:
                 shutil.rmtree(entry.path, ignore_errors=True)  # left by a writer that died
     except OSError:
         return
-    total = sum(size for _, _, size in found)
-    for _, name, size in sorted(found):
-        if total <= limit:
-            break
-        if name != keep:
-            shutil.rmtree(root / name, ignore_errors=True)
-            total -= size
-            total -= size
+    from seqgen.token_cache import evict_least_recent
+
+    evict_least_recent(found, limit, keep, lambda name: _remove_folder(root / name))
+
+
+def _remove_folder(path: Path) -> bool:
+    shutil.rmtree(path, ignore_errors=True)
+    return not path.exists()  # gone, or pruned by another process first
 
 
 # --- in the workers ---------------------------------------------------------------------------

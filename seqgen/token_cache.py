@@ -41,7 +41,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from seqgen.tokenizers.base import Document, Tokenizer, from_spec
 
@@ -217,11 +217,18 @@ def prune(directory: Path, limit: int = MAX_BYTES, keep: str | None = None) -> N
                     _remove(directory / entry.name)
     except OSError:
         return
+    evict_least_recent(found, limit, keep, lambda name: _remove(directory / name))
+
+
+def evict_least_recent(found: list[tuple[float, str, int]], limit: int, keep: str | None,
+                       remove: Callable[[str], bool]) -> None:
+    """Remove entries ``(last use, name, bytes)``, least recently used first, until the rest fit in
+    ``limit`` bytes; never ``keep``. ``remove(name)`` says whether the entry is gone."""
     total = sum(size for _, _, size in found)
     for _, name, size in sorted(found):
         if total <= limit:
             break
-        if name != keep and _remove(directory / name):
+        if name != keep and remove(name):
             total -= size
 
 

@@ -133,3 +133,21 @@ def test_a_notation_error_in_a_streamed_corpus_names_its_line(tmp_path, small_sh
     line = good.count("\n") + 3
     result = invoke("train", "tabla", corpus, "--out", tmp_path / "m", "--stream", "on", *TINY)
     assert_clean_error(result, f"bad.txt:{line}")
+
+
+def test_pruning_removes_the_least_recently_used_shard_folders_only_until_the_rest_fit(tmp_path):
+    import os
+    import time
+
+    now = time.time()
+    folders = []
+    for index, age in enumerate((400, 300, 200, 100)):  # oldest first
+        folder = tmp_path / (f"{index}" * 64)
+        folder.mkdir()
+        (folder / "shard.npy").write_bytes(b"x" * 1000)
+        os.utime(folder, (now - age, now - age))
+        folders.append(folder)
+    shards.prune(tmp_path, limit=2500, keep=folders[0].name)  # 4,000 bytes: two must go, never the kept one
+    assert [folder.exists() for folder in folders] == [True, False, False, True]
+    shards.prune(tmp_path, limit=0)
+    assert not any(folder.exists() for folder in folders)
