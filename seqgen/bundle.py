@@ -282,6 +282,7 @@ def load_keras_model(path: Path, compile: bool = False):
     import seqgen.quiet_tensorflow  # noqa: F401
     import keras
 
+    import seqgen.model  # noqa: F401  (registers seqgen's layers, which model files may name)
     from seqgen.legacy_model_file import readable
 
     try:

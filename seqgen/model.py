@@ -15,6 +15,7 @@ from __future__ import annotations
 import seqgen.quiet_tensorflow  # noqa: F401  (first: keeps TensorFlow's C++ log lines quiet)
 import keras
 
+from seqgen.dropout import Dropout
 from seqgen.model_config import (  # noqa: F401  re-exported: callers know them as seqgen.model's
     CELLS,
     GATE_ACTIVATIONS,
@@ -46,7 +47,8 @@ def build_model(config: ModelConfig, precision: str = "float32") -> keras.Model:
     probabilities out.
 
     Dropout (on the embeddings and after each recurrent layer) acts in training only: at inference
-    the layers are the identity, so the NumPy forward pass needs nothing of them. Under ``"mixed"``
+    the layers are the identity, so the NumPy forward pass needs nothing of them. It is
+    ``seqgen.dropout``'s layer: Keras's own draws its masks about 100x slower under XLA on a CPU. Under ``"mixed"``
     precision the logits and the softmax stay in float32: a float16 softmax over thousands of
     tokens loses the small probabilities the loss needs.
     """
@@ -54,11 +56,11 @@ def build_model(config: ModelConfig, precision: str = "float32") -> keras.Model:
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
     x = keras.layers.Embedding(config.vocab_size, config.embedding_dim, name="embedding", dtype=policy)(ids)
     if config.embedding_dropout:
-        x = keras.layers.Dropout(config.embedding_dropout, name="embedding_dropout", dtype=policy)(x)
+        x = Dropout(config.embedding_dropout, name="embedding_dropout", dtype=policy)(x)
     for index in range(config.layers):
         x = recurrent_layer(config, f"{config.cell}_{index + 1}", policy)(x)
         if config.dropout:
-            x = keras.layers.Dropout(config.dropout, name=f"dropout_{index + 1}", dtype=policy)(x)
+            x = Dropout(config.dropout, name=f"dropout_{index + 1}", dtype=policy)(x)
     logits = keras.layers.Dense(config.vocab_size, name="logits", dtype="float32")(x)
     probabilities = keras.layers.Activation("softmax", name="softmax", dtype="float32")(logits)
     return keras.Model(ids, probabilities, name="seqgen")
