@@ -3,14 +3,15 @@
 Keras's ``Dropout`` (TensorFlow backend) draws its mask with ``tf.nn.experimental.stateless_dropout``,
 whose random numbers come from TensorFlow's auto-selected generator. Compiled by XLA for a CPU, that
 generator is emitted element by element: on the 2-core development machine a mask for a
-32 x 40 x 640 batch took about 125 ms, against about 1.5 ms for the same draw with the Philox
+32 x 40 x 640 batch took about 127 ms, against about 3 ms for the same draw with the Philox
 algorithm named explicitly (``benchmarks/dropout_speed.py``). At the Japanese defaults (dropout on
-the embeddings and after both layers) that was about a third of every training step.
+the embeddings and after both layers) that was about a quarter of every training step.
 
-``Dropout`` here is Keras's layer with only the draw changed: the same seed generator (so a resumed
-run draws the masks an uninterrupted one would), the same rate, scaling and noise_shape, and it is
-the identity outside training. Masks differ from Keras's bit for bit, not in distribution. Which
-layers use it is ``model``'s business.
+The auto-selected generator is Philox on a CPU; only XLA's lowering of it is slow. ``Dropout`` here
+is Keras's layer with the algorithm named: the same seed generator, rate, scaling and noise_shape,
+the identity outside training, and masks equal to Keras's bit for bit, compiled or not (a test
+checks it), so training follows exactly the path it did with Keras's layer, only faster; a resumed
+run draws the masks an uninterrupted one would. Which layers use it is ``model``'s business.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import keras
 import tensorflow as tf
 from keras.src.random.seed_generator import draw_seed
 
-# a counter-based generator XLA compiles to vectorised code on a CPU (ThreeFry is as fast there,
-# but has no kernel outside XLA, where evaluation and distributed training run)
+# what "auto_select" picks on a CPU, named so that XLA emits its vectorised Philox (ThreeFry is as
+# fast under XLA, but would change the masks and has no kernel outside XLA)
 MASK_ALGORITHM = "philox"
 
 
