@@ -4,7 +4,9 @@
 re-exported here.
 
 The recurrent layers are Keras's own ``LSTM``, ``GRU`` (reset_after) and ``SimpleRNN`` with the
-configured gate nonlinearity (hard_sigmoid by default); ``training`` compiles them under XLA. Their
+configured gate nonlinearity (hard_sigmoid by default); the LSTM is ``fused_lstm``'s subclass,
+whose training loop is faster and whose weights and options are Keras's. ``training`` compiles them
+under XLA. Their
 weights (LSTM gate order i, f, c, o) are what the NumPy sampler reads (``numpy_model``). Model files
 written before seqgen's recurrent layers were Keras's own are read by ``legacy_model_file``;
 training is ``training``'s job.
@@ -16,6 +18,7 @@ import seqgen.quiet_tensorflow  # noqa: F401  (first: keeps TensorFlow's C++ log
 import keras
 
 from seqgen.dropout import Dropout
+from seqgen.fused_lstm import LSTM as FusedLSTM
 from seqgen.model_config import (  # noqa: F401  re-exported: callers know them as seqgen.model's
     CELLS,
     GATE_ACTIVATIONS,
@@ -36,7 +39,7 @@ def recurrent_layer(config: ModelConfig, name: str, dtype: str = "float32") -> k
     common = {"return_sequences": True, "name": name, "dtype": dtype}
     gate = check_gate_activation(config.gate_activation)
     if config.cell == "lstm":
-        return keras.layers.LSTM(config.rnn_size, recurrent_activation=gate, **common)
+        return FusedLSTM(config.rnn_size, recurrent_activation=gate, **common)
     if config.cell == "gru":
         return keras.layers.GRU(config.rnn_size, recurrent_activation=gate, reset_after=True, **common)
     return keras.layers.SimpleRNN(config.rnn_size, **common)
