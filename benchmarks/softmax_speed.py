@@ -3,10 +3,10 @@
 Three sides, each trained in a fresh subprocess by ``seqgen.train("japanese", CORPUS)`` with the
 Japanese defaults (``api.DOMAIN_DEFAULTS``) and a 10% test split of whole songs, until early stopping:
 
-    today      the full softmax with Keras's own ``Dropout`` layers: seqgen's training step before
-               ``seqgen.dropout`` (issue 12's "today")
-    full       the full softmax with ``seqgen.dropout.Dropout`` (the default now)
-    sampled    ``softmax="sampled"`` with ``seqgen.dropout.Dropout`` (``--softmax sampled``)
+    today      the full softmax with Keras's own ``LSTM`` and ``Dropout`` layers: seqgen's training
+               step before ``seqgen.fused_lstm`` and ``seqgen.dropout``
+    full       the full softmax with seqgen's layers (the default now)
+    sampled    ``softmax="sampled"`` with seqgen's layers (``--softmax sampled``)
 
 Printed per side and seed:
 
@@ -55,14 +55,16 @@ sys.path.insert(0, str(ROOT))
 SIDES = {"today": ("full", "keras"), "full": ("full", "seqgen"), "sampled": ("sampled", "seqgen")}
 
 
-def dropout_layers(kind: str):
-    """Make ``model.build_model`` use Keras's own Dropout (``"keras"``: today's) in this process."""
-    if kind == "keras":
-        import keras
+def use_layers(kind: str) -> None:
+    """``"keras"``: make ``model.build_model`` use Keras's own LSTM and Dropout (today's) in this
+    process; ``"seqgen"``: seqgen's."""
+    import keras
 
-        from seqgen import model
+    from seqgen import dropout, fused_lstm, model
 
-        model.Dropout = keras.layers.Dropout
+    keras_own = kind == "keras"
+    model.Dropout = keras.layers.Dropout if keras_own else dropout.Dropout
+    model.FusedLSTM = keras.layers.LSTM if keras_own else fused_lstm.LSTM
 
 
 def train_side(corpus: str, side: str, epochs: int, candidates: int, seed: int) -> dict:
@@ -74,8 +76,8 @@ def train_side(corpus: str, side: str, epochs: int, candidates: int, seed: int) 
     from seqgen.evaluation import documents_of, lstm_scores
     from seqgen.numpy_model import from_bundle
 
-    softmax, dropout = SIDES[side]
-    dropout_layers(dropout)
+    softmax, layers = SIDES[side]
+    use_layers(layers)
     marks: dict = {"begin": {}, "steps_end": {}, "epoch_end": {}}
 
     class TimedReport(training.EpochReport):
@@ -115,11 +117,10 @@ def train_side(corpus: str, side: str, epochs: int, candidates: int, seed: int) 
 
 def step_throughput(sides: list[str], steps: int, repeats: int, candidates: int) -> dict:
     """Tokens/s of training steps alone at vocab 8000, the sides alternating epoch by epoch."""
-    import keras
     import numpy as np
     import tensorflow as tf
 
-    from seqgen import api, model, training
+    from seqgen import api, training
     from seqgen.model import ModelConfig, build_model
 
     defaults = api.DOMAIN_DEFAULTS["japanese"]
@@ -132,16 +133,14 @@ def step_throughput(sides: list[str], steps: int, repeats: int, candidates: int)
     options = tf.data.Options()
     options.autotune.enabled = False
     data = data.with_options(options)
-    seqgen_dropout = model.Dropout
     trainables = {}
     for side in sides:
-        softmax, dropout = SIDES[side]
-        model.Dropout = keras.layers.Dropout if dropout == "keras" else seqgen_dropout
+        softmax, layers = SIDES[side]
+        use_layers(layers)
         config = training.TrainConfig(batch_size=batch, learning_rate=defaults["learning_rate"], softmax=softmax,
                                       softmax_candidates=candidates)
         trainables[side] = training.compile_model(build_model(model_config), config, distributed=False)
         trainables[side].fit(data, epochs=1, verbose=0, shuffle=False)  # trace and compile: not timed
-    model.Dropout = seqgen_dropout
     times: dict = {side: [] for side in sides}
     for _ in range(repeats):
         for side in sides:

@@ -24,7 +24,7 @@ never count. The first epoch traces and compiles and is not timed; tokens/s is t
 next ``--repeats`` epochs. The ratio column divides by keras-xla of the same shape. Peak memory is
 the subprocess's peak resident set (ru_maxrss), compiling included.
 
-    python benchmarks/train_throughput.py [--repeats 3] [--steps 48] [--shapes tabla japanese]
+    python benchmarks/train_throughput.py [--repeats 3] [--steps 48] [--rounds 1] [--shapes tabla japanese]
                                           [--configs seqgen keras-xla ...] [--json]
 """
 
@@ -208,6 +208,16 @@ def run_config(config: str, domain: str, steps: int, repeats: int) -> dict:
             "samples": [round(value) for value in data["tokens_per_s"]], "peak_rss_mb": round(data["peak_rss_mb"])}
 
 
+def merge_rounds(rounds: list[dict]) -> dict:
+    """One configuration's rows from several rounds: the median of the rounds' medians, every epoch listed."""
+    failed = [row for row in rounds if "error" in row]
+    if failed:
+        return failed[0]
+    return {**rounds[0], "tokens_per_s": round(statistics.median(row["tokens_per_s"] for row in rounds)),
+            "samples": [value for row in rounds for value in row["samples"]],
+            "peak_rss_mb": max(row["peak_rss_mb"] for row in rounds)}
+
+
 def add_ratios(rows: list[dict]) -> None:
     baseline = {row["shape"]: row.get("tokens_per_s") for row in rows if row["config"] == "keras-xla"}
     for row in rows:
@@ -215,8 +225,9 @@ def add_ratios(rows: list[dict]) -> None:
         row["vs_keras_xla"] = round(row["tokens_per_s"] / reference, 3) if reference and "tokens_per_s" in row else None
 
 
-def print_table(rows: list[dict], steps: int, repeats: int) -> None:
-    print(f"tokens/s: median of {repeats} epochs of {steps} steps, after one untimed warm-up epoch")
+def print_table(rows: list[dict], steps: int, repeats: int, rounds: int) -> None:
+    print(f"tokens/s: median of {repeats} epochs of {steps} steps, after one untimed warm-up epoch"
+          + (f"; median over {rounds} interleaved rounds (runs: every epoch)" if rounds > 1 else ""))
     print(f"{'shape':<9} {'configuration':<14} {'tokens/s':>9} {'vs keras-xla':>13} {'peak RSS MB':>12}  runs")
     for row in rows:
         if "error" in row:
@@ -232,6 +243,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="timed epochs per configuration (median reported)")
     parser.add_argument("--steps", type=int, default=48, help="training steps per epoch (a multiple of 8)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="rounds over the configurations, interleaved; tokens/s is the median of the rounds' medians")
     parser.add_argument("--shapes", nargs="+", default=list(VOCAB), choices=list(VOCAB))
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=CONFIGS)
     parser.add_argument("--json", action="store_true", help="print a JSON list, one object per row")
@@ -243,16 +256,18 @@ def main() -> None:
     configs = [config for config in args.configs if not config.startswith("torch") or torch_available()]
     rows = []
     for domain in args.shapes:
-        for config in configs:
-            if config == "seqgen-sampled" and domain not in SAMPLED_SHAPES:
-                continue
-            rows.append(run_config(config, domain, args.steps, args.repeats))
-            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # progress: a long run shows as it goes
+        chosen = [config for config in configs if config != "seqgen-sampled" or domain in SAMPLED_SHAPES]
+        rounds: dict = {config: [] for config in chosen}
+        for _ in range(args.rounds):  # configurations interleaved: a shared machine's slow spells fall on all
+            for config in chosen:
+                rounds[config].append(run_config(config, domain, args.steps, args.repeats))
+                print(json.dumps(rounds[config][-1]), file=sys.stderr, flush=True)  # progress of a long run
+        rows.extend(merge_rounds(rounds[config]) for config in chosen)
     add_ratios(rows)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print_table(rows, args.steps, args.repeats)
+        print_table(rows, args.steps, args.repeats, args.rounds)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import seqgen
 from seqgen import model_config
 from seqgen.bundle import model_weights
 from seqgen.errors import SeqgenError
+from seqgen.fused_lstm import LSTM as FusedLSTM
 from seqgen.model import ModelConfig, build_model, recurrent_layers
 from seqgen.numpy_model import NumpyModel, log_softmax
 
@@ -29,8 +30,10 @@ def tiny(cell, gate_activation):
 @pytest.mark.parametrize("cell, gate_activation", CASES)
 def test_the_recurrent_layers_are_keras_own_with_the_configured_gates(cell, gate_activation):
     layers = recurrent_layers(build_model(tiny(cell, gate_activation)))
-    stock = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[cell]
+    # the LSTM is Keras's layer with a faster training loop (fused_lstm); its weights and options are Keras's
+    stock = {"lstm": FusedLSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[cell]
     assert [type(layer) for layer in layers] == [stock, stock]
+    assert all(isinstance(layer, {"lstm": keras.layers.LSTM}.get(cell, stock)) for layer in layers)
     assert all(layer.return_sequences for layer in layers)
     if cell != "rnn":
         assert {layer.cell.recurrent_activation.__name__ for layer in layers} == {gate_activation}
