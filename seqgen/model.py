@@ -6,9 +6,9 @@ re-exported here.
 The recurrent layers are Keras's own ``LSTM``, ``GRU`` (reset_after) and ``SimpleRNN`` with the
 configured gate nonlinearity (hard_sigmoid by default); the LSTM is ``fused_lstm``'s subclass,
 whose training loop is faster and whose weights and options are Keras's. ``training`` compiles them
-under XLA. Their weights (LSTM gate order i, f, c, o) are what the NumPy sampler reads (``numpy_model``). Model files
-written before seqgen's recurrent layers were Keras's own are read by ``legacy_model_file``;
-training is ``training``'s job.
+under XLA. Their weights (LSTM gate order i, f, c, o) are what the NumPy sampler reads
+(``numpy_model``). Model files written before seqgen's recurrent layers were Keras's own are read by
+``legacy_model_file``; training is ``training``'s job.
 """
 
 from __future__ import annotations
