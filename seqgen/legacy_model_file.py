@@ -2,7 +2,8 @@
 
 Until issue 12 seqgen's recurrent layers were its own class, registered as ``seqgen>ScanRecurrent``,
 with exactly the weights of Keras's ``LSTM``, ``GRU`` (reset_after) and ``SimpleRNN``. Such a file
-is upgraded into a temporary copy: its config names the stock layer instead, and each layer's three
+is upgraded into a temporary copy: its config names today's layer instead (``fused_lstm.LSTM``, a
+subclass of Keras's, for an LSTM; Keras's own for the others), and each layer's three
 arrays move to where Keras keeps a stock layer's (``layers/lstm/cell/vars`` instead of
 ``layers/scan_recurrent/vars``). The optimizer's state keeps its order, so an old checkpoint resumes
 where it stopped. Any other file is left alone. Loading the result is ``bundle``'s job; this module
@@ -23,8 +24,11 @@ from seqgen.errors import SeqgenError
 from seqgen.model_config import CELLS, check_gate_activation
 
 LEGACY_LAYER = "seqgen>ScanRecurrent"
-# per cell: Keras's class, and the name its weights file gives such a layer (the class in snake case)
-STOCK = {"lstm": ("LSTM", "lstm"), "gru": ("GRU", "gru"), "rnn": ("SimpleRNN", "simple_rnn")}
+# per cell: the class an old layer becomes (module, class name, registered name), and the name its
+# weights file gives such a layer (the class name in snake case)
+STOCK = {"lstm": ("seqgen.fused_lstm", "LSTM", "seqgen>LSTM", "lstm"),
+         "gru": ("keras.layers", "GRU", None, "gru"),
+         "rnn": ("keras.layers", "SimpleRNN", None, "simple_rnn")}
 CONFIG, WEIGHTS = "config.json", "model.weights.h5"
 
 
@@ -61,12 +65,12 @@ def _stock_layers(config: dict) -> list[tuple[str, str]]:
         cell = old.get("cell", "lstm")
         if cell not in CELLS:  # a tampered file may name anything
             raise SeqgenError(f"unknown cell {cell!r} in a model file")
-        class_name, stored_as = STOCK[cell]
+        module, class_name, registered_name, stored_as = STOCK[cell]
         stock = {"name": old["name"], "trainable": old.get("trainable", True), "dtype": old.get("dtype", "float32"),
                  "units": old["units"], "return_sequences": True}
         if cell != "rnn":
             stock["recurrent_activation"] = check_gate_activation(old.get("gate_activation", "hard_sigmoid"))
-        layer.update(module="keras.layers", class_name=class_name, registered_name=None, config=stock)
+        layer.update(module=module, class_name=class_name, registered_name=registered_name, config=stock)
         moves.append((_unique("scan_recurrent", used), _unique(stored_as, used)))
     return moves
 

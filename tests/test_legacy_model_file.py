@@ -11,6 +11,7 @@ import pytest
 
 import seqgen.api as api
 from seqgen.bundle import load_keras_model, model_weights
+from seqgen.fused_lstm import LSTM as FusedLSTM
 from seqgen.legacy_model_file import LEGACY_LAYER
 from seqgen.numpy_model import NumpyModel, log_softmax
 
@@ -31,6 +32,8 @@ def test_an_old_model_file_loads_as_keras_layers_with_its_weights(cell):
     folder = LEGACY / cell
     assert names_legacy_layer(folder / "model.keras")  # the fixture really is an old file
     model = load_keras_model(folder / "model.keras")
+    if cell == "lstm":  # today's LSTM: Keras's layer with seqgen's fused training loop
+        assert sum(isinstance(layer, FusedLSTM) for layer in model.layers) == 2
     stored = dict(np.load(folder / "weights.npz"))
     loaded = model_weights(model)
     assert set(loaded) == set(stored)
