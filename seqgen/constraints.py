@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Hashable, Protocol
 
 import numpy as np
@@ -107,6 +107,19 @@ def _ordinal(number: int) -> str:
     return _ORDINALS[number - 1] if number <= len(_ORDINALS) else f"{number}th"
 
 
+class KeyedBias:
+    """For a constraint whose bias depends on its state only through ``key(state)``: ``bias``
+    computes ``_bias(key)`` once per distinct key, since sampling meets the same few keys over and
+    over. The subclass supplies ``key`` and ``_bias``."""
+
+    @cached_property
+    def _bias_of_key(self):
+        return lru_cache(maxsize=None)(self._bias)
+
+    def bias(self, state: State) -> np.ndarray:
+        return self._bias_of_key(self.key(state))
+
+
 class AllOf:
     """Several constraints at once: a token must be allowed by each; penalties add up."""
 
@@ -148,7 +161,7 @@ def bol_tokens(vocab: Vocab) -> list[str]:
             if token not in structure and not (token.startswith("<") and token.endswith(">"))]
 
 
-class TaalConstraint:
+class TaalConstraint(KeyedBias):
     """Exactly ``cycles`` cycles of ``taal`` as the taal automaton (``rhythm.Meter``) allows them:
     matras per vibhag, ``|``/``||`` in place, strokes per matra from ``layakaris`` (one value for
     the whole composition when ``uniform``), pulses, the khali rule, a pickup start and a landing
@@ -202,7 +215,6 @@ class TaalConstraint:
         self.bass_ids = np.array(vocab.encode([bol for bol in bols if bass(bol)]), dtype=np.int64)
         self._events = {self.matra_end: Event.MATRA, self.vibhag_end: Event.VIBHAG,
                         self.cycle_end: Event.CYCLE, self.end: Event.END, self.pulse: Event.PULSE}
-        self._bias_of_key = lru_cache(maxsize=None)(self._bias)
 
     def _longest(self, cycles: int) -> int:
         # every matra: its strokes, the pulse marks between them and '_'; every vibhag: its bar;
@@ -235,9 +247,6 @@ class TaalConstraint:
         """What the bias depends on: the place in the cycle (and theme), not how many cycles came before."""
         meter = self.meter
         return (meter.allowed(state), state.layakari, meter.is_khali(state))
-
-    def bias(self, state: Beat) -> np.ndarray:
-        return self._bias_of_key(self.key(state))
 
     def _bias(self, key: Hashable) -> np.ndarray:
         allowed, _, in_khali = key
@@ -390,7 +399,7 @@ class _StanzaState:
     after_space: bool = False
 
 
-class StanzaConstraint:
+class StanzaConstraint(KeyedBias):
     """Exactly ``stanzas`` stanzas of exactly ``lines`` lines, each line ``min_tokens`` to
     ``max_tokens`` tokens long; the last line of a stanza ends with ``<stanza>``, then ``</s>``.
 
@@ -418,7 +427,6 @@ class StanzaConstraint:
         self.space = vocab.id(SPACE) if SPACE in vocab else -1
         self.words = np.ones(len(vocab), dtype=bool)
         self.words[[vocab.id(token) for token in vocab.tokens if token.startswith("<") and token.endswith(">")]] = False
-        self._bias_of_key = lru_cache(maxsize=None)(self._bias)
 
     def start(self) -> State:
         return _StanzaState()
@@ -435,9 +443,6 @@ class StanzaConstraint:
     def key(self, state: _StanzaState) -> Hashable:
         """What the bias depends on: the place in the line and whether it is a stanza's last."""
         return state.stanzas_done == self.stanzas, state.line == self.lines - 1, state.tokens, state.after_space
-
-    def bias(self, state: _StanzaState) -> np.ndarray:
-        return self._bias_of_key(self.key(state))
 
     def _bias(self, key: Hashable) -> np.ndarray:
         done, last_line, tokens, after_space = key
@@ -686,7 +691,7 @@ class _BarState:
     tied: tuple[int, ...] | None = None    # the pitches a tie holds into the next event
 
 
-class BarConstraint:
+class BarConstraint(KeyedBias):
     """Exactly ``bars`` bars of a melody, each filled to exactly its meter's length: the automaton
     counts the grid steps of every event (``note_names``) and allows an event only if the rest of
     the bar can still be filled by the vocabulary's durations after it, ``|`` exactly when the bar
@@ -729,7 +734,6 @@ class BarConstraint:
         self.longest = bars * (self.steps + 1)  # every event at least one step, and each bar's '|'
         _check_size(self.longest, f"{_plural(bars, 'bar')} of {time_text(time)}",
                     f"at most {MAX_PIECE_TOKENS // (self.steps + 1):,} bars of {time_text(time)}")
-        self._bias_of_key = lru_cache(maxsize=None)(self._bias)
 
     def start(self) -> State:
         return _BarState()
@@ -745,9 +749,6 @@ class BarConstraint:
     def key(self, state: _BarState) -> Hashable:
         """What the bias depends on: the place in the bar, whether it is the last, a held tie."""
         return state.bars_done >= self.bars, state.bars_done == self.bars - 1, state.filled, state.tied
-
-    def bias(self, state: _BarState) -> np.ndarray:
-        return self._bias_of_key(self.key(state))
 
     def _bias(self, key: Hashable) -> np.ndarray:
         done, last_bar, filled, tied = key

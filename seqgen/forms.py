@@ -419,6 +419,7 @@ class PlanConstraint:
         return self.requirement(state)
 
     def bias(self, state: tuple[int, ...]) -> np.ndarray:
+        # constraints.KeyedBias's two lines: forms cannot import it (constraints -> validator -> forms)
         return self._bias_of_key(self.key(state))
 
     def _bias(self, key: Hashable) -> np.ndarray:
