@@ -10,7 +10,12 @@ training loss over a candidate set per step:
 - ``samples`` ids drawn with replacement from the rest by a log-uniform (Zipf) law over the id,
   which fits a frequency-sorted vocabulary; each sampled logit is corrected by the log of its
   expected count (sampled softmax, Jean et al. 2015), and a draw that hits the target is masked;
-- each window's true next token.
+- each window's true next token, its logit counted once and uncorrected (as in Blanc and Rendle
+  2018). The sum of the corrected draws then estimates the rest of the partition function without
+  bias, and the training gradient is the full softmax's on average (tested). Correcting the target's
+  own logit by its expected count too, as TensorFlow's ``sampled_softmax_loss`` does, weighs a rare
+  target's push-down by 1 / (samples * Q(target)), several times too much: its probability stops
+  rising near samples * Q(target), so rare words are under-learned.
 
 With ``head >= vocab`` the candidate set is the whole vocabulary and the loss is the full one.
 Everything else is the full softmax: evaluation (so every epoch's ``val_loss``, early stopping and
@@ -74,8 +79,6 @@ def sampled_softmax_loss(hidden, labels, kernel, bias, head: int, samples: int, 
         correction = log_expected_count(drawn, samples, head, vocab)
         tail = tf.matmul(hidden, tf.gather(kernel, drawn, axis=1)) + tf.gather(bias, drawn) - correction
         tail = tf.where(labels[:, None] == drawn[None, :], _MASKED, tail)
-        # a tail target is itself a draw-weighted candidate: the same correction keeps the estimate consistent
-        true_logit -= tf.where(labels >= head, log_expected_count(labels, samples, head, vocab), 0.0)
         logits = tf.concat([logits, tail], axis=-1)
     every = tf.concat([true_logit[:, None], logits], axis=-1)
     return tf.reduce_mean(tf.reduce_logsumexp(every, axis=-1) - true_logit)

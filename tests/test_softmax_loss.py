@@ -37,6 +37,34 @@ def test_whole_vocabulary_as_head_is_the_full_loss():
     assert math.isfinite(float(sampled)) and float(sampled) != pytest.approx(float(exact), rel=1e-3)
 
 
+def _logit_gradient(loss_of_logits, logits):
+    variable = tf.Variable(logits)
+    with tf.GradientTape() as tape:
+        loss = loss_of_logits(variable)
+    return tape.gradient(loss, variable).numpy()
+
+
+def test_sampled_gradient_is_the_full_softmax_gradient_on_average():
+    # the gradient that trains the model, averaged over draws, is the full softmax's, also for a rare
+    # (tail) target the model already finds likely: the target's own logit is counted once, exactly,
+    # and never weighted by its draw probability (which would stop it rising at p = n * Q(target))
+    vocab, head, rows = 300, 30, 48
+    rng = np.random.default_rng(0)
+    logits = (rng.normal(size=(rows, vocab)) - np.log(np.arange(vocab) + 1.0)).astype("float32")  # Zipf-like
+    labels = rng.integers(head, vocab, rows).astype("int32")  # rare targets only
+    logits[np.arange(rows), labels] += 8.0  # ...that the model already predicts with p ~ 0.4
+    full = _logit_gradient(lambda z: tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, z)),
+                           logits)
+    identity, zeros = tf.eye(vocab), tf.zeros(vocab)  # hidden @ I + 0: the hidden states are the logits
+    sampled = np.mean([_logit_gradient(lambda z: sampled_softmax_loss(
+        z, labels, identity, zeros, head=head, samples=40, seed=tf.constant([draw, 9], tf.int64)), logits)
+        for draw in range(200)], axis=0)
+    on_target = np.arange(rows), labels
+    assert sampled[on_target].mean() == pytest.approx(full[on_target].mean(), rel=0.05)
+    assert sampled[:, :head].sum() == pytest.approx(full[:, :head].sum(), rel=0.1)
+    assert sampled.sum() == pytest.approx(0.0, abs=1e-4)  # a softmax gradient: the push down equals the pull up
+
+
 def test_log_uniform_draws_follow_their_law():
     low, high, count = 10, 60, 200_000
     draws = log_uniform_draws(count, low, high, tf.constant([3, 4], tf.int64)).numpy()
