@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
 from typing import Hashable, Protocol
 
 import numpy as np
 
 from seqgen.errors import SeqgenError
+from seqgen.keyed_bias import KeyedBias
 from seqgen.rhythm import Beat, Event, Meter, RhythmError
 from seqgen.taals import Taal
 from seqgen.tokenizers.bols import is_bass, khali as khali_of
@@ -105,19 +105,6 @@ def _plural(count: int, word: str) -> str:
 def _ordinal(number: int) -> str:
     """``first`` for 1 ... ``eighth``; ``9th`` beyond."""
     return _ORDINALS[number - 1] if number <= len(_ORDINALS) else f"{number}th"
-
-
-class KeyedBias:
-    """For a constraint whose bias depends on its state only through ``key(state)``: ``bias``
-    computes ``_bias(key)`` once per distinct key, since sampling meets the same few keys over and
-    over. The subclass supplies ``key`` and ``_bias``."""
-
-    @cached_property
-    def _bias_of_key(self):
-        return lru_cache(maxsize=None)(self._bias)
-
-    def bias(self, state: State) -> np.ndarray:
-        return self._bias_of_key(self.key(state))
 
 
 class AllOf:

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Hashable
 
 import numpy as np
 
 from seqgen.errors import SeqgenError
+from seqgen.keyed_bias import KeyedBias
 from seqgen.rhythm import first_quarter, khali_quarter
 from seqgen.taals import Taal
 from seqgen.tokenizers.bols import PULSE_SEPARATOR, REST, Lexicon
@@ -349,7 +349,7 @@ def prakar_plan(taal: Taal, layakari: int, cycles: int, lexicon: Lexicon) -> Pla
 
 # ---------------------------------------------------------------------------------------- the constraint
 
-class PlanConstraint:
+class PlanConstraint(KeyedBias):
     """Which bol may stand at each stroke of a plan; bars and matra ends are left to the taal
     automaton (their bias here is 0). A state is the tuple of strokes so far, so copies can look back.
 
@@ -373,7 +373,6 @@ class PlanConstraint:
                       for pick in (ANY, BASS, CLOSED, MIRRORABLE, BASS_MIRRORABLE, CADENCE, STROKE)}
         for step in plan.steps:
             self._require_possible(step)
-        self._bias_of_key = lru_cache(maxsize=None)(self._bias)
 
     def _fits(self, bol: str, pick: str) -> bool:
         bass = self.lexicon.is_bass(bol)
@@ -417,10 +416,6 @@ class PlanConstraint:
 
     def key(self, state: tuple[int, ...]) -> Hashable:
         return self.requirement(state)
-
-    def bias(self, state: tuple[int, ...]) -> np.ndarray:
-        # constraints.KeyedBias's two lines: forms cannot import it (constraints -> validator -> forms)
-        return self._bias_of_key(self.key(state))
 
     def _bias(self, key: Hashable) -> np.ndarray:
         kind, value = key
