@@ -197,9 +197,10 @@ def print_claims(runs: list[dict]) -> dict:
         ppl = mine["test_ppl"] / today["test_ppl"]
         matched = ppl <= 1 + MATCH
         verdict = "holds" if speed >= 2 and matched else "does NOT hold"
+        windows = mine["test_window_ppl"] / today["test_window_ppl"]
         print(f"  {side:<8} tokens/s {speed:.2f}x, time to best {mine['to_best_s'] / today['to_best_s']:.2f}x, "
-              f"test ppl {ppl:.3f}x (in windows {mine['test_window_ppl'] / today['test_window_ppl']:.3f}x): claim '>= 2x today's tokens/s at matched perplexity (within {MATCH:.0%})' "
-              f"{verdict} ({'matched' if matched else 'not matched'})")
+              f"test ppl {ppl:.3f}x (in windows {windows:.3f}x): claim '>= 2x today's tokens/s at matched "
+              f"perplexity (within {MATCH:.0%})' {verdict} ({'matched' if matched else 'not matched'})")
     return summary
 
 
