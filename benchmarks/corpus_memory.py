@@ -2,7 +2,7 @@
 it must not grow with the corpus.
 
 For each size a synthetic tabla corpus is written to a temporary folder (files of about 1 MB, as a
-large corpus usually comes): the compositions of ``corpora/*.txt`` repeated in shuffled order, with
+large corpus usually comes; ``--file-mb 0``: the whole corpus in one file): the compositions of ``corpora/*.txt`` repeated in shuffled order, with
 bols swapped for their open or closed counterparts (Dha/Ta, Dhin/Tin, Ge/Ke...) so that the text
 varies but every composition keeps its taal and the vocabulary stays realistic. Then a fresh Python
 process, with an empty token cache, does what ``seqgen train --stream on`` does before and during
@@ -18,7 +18,7 @@ file-backed resident memory at the end (pages of the memory-mapped stream that w
 file-backed: the kernel may drop them at will), the tokenizing throughput and the ratio of the two
 peaks. Worker processes tokenize 1 MB pieces and are not counted.
 
-    python benchmarks/corpus_memory.py [--sizes 20,200] [--steps 60] [--keep DIR] [--json]
+    python benchmarks/corpus_memory.py [--sizes 20,200] [--steps 60] [--file-mb 1] [--keep DIR] [--json]
 """
 
 from __future__ import annotations
@@ -58,24 +58,27 @@ def compositions() -> list[str]:
     return found
 
 
-def write_corpus(folder: Path, megabytes: int, seed: int = 0) -> int:
-    """A synthetic corpus of about ``megabytes`` MB in files of about 1 MB; returns its bytes."""
+def write_corpus(folder: Path, megabytes: int, seed: int = 0, file_bytes: int = FILE_BYTES) -> int:
+    """A synthetic corpus of about ``megabytes`` MB in files of about ``file_bytes`` (0: one file),
+    written a composition at a time; returns its bytes."""
     rng = random.Random(seed)
     pieces = compositions()
     folder.mkdir(parents=True, exist_ok=True)
-    total, number = 0, 0
+    total, number, size, out = 0, 0, 0, None
     while total < megabytes * 1_000_000:
-        chunks, size = [], 0
-        while size < FILE_BYTES:
-            block = rng.choice(pieces)
-            rate = rng.random() * 0.3
-            block = re.sub(SYLLABLE, lambda m: SWAPS[m.group(1)] if rng.random() < rate else m.group(1), block)
-            chunks.append(block)
-            size += len(block) + 2
-        data = ("\n\n".join(chunks) + "\n").encode("utf-8")
-        (folder / f"part{number:05d}.txt").write_bytes(data)
-        total += len(data)
-        number += 1
+        if out is None:
+            out = open(folder / f"part{number:05d}.txt", "wb")
+        block = rng.choice(pieces)
+        rate = rng.random() * 0.3
+        block = re.sub(SYLLABLE, lambda m: SWAPS[m.group(1)] if rng.random() < rate else m.group(1), block)
+        data = (block + "\n\n").encode("utf-8")
+        out.write(data)
+        total, size = total + len(data), size + len(data)
+        if file_bytes and size >= file_bytes:
+            out.close()
+            out, size, number = None, 0, number + 1
+    if out is not None:
+        out.close()
     return total
 
 
@@ -133,6 +136,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="20,200", help="corpus sizes in MB, comma-separated")
     parser.add_argument("--steps", type=int, default=60, help="training steps per size")
     parser.add_argument("--keep", type=Path, help="write the corpora here and keep them (default: a temporary folder)")
+    parser.add_argument("--file-mb", type=float, default=FILE_BYTES / 1e6,
+                        help="size of each corpus file in MB; 0 writes each corpus as one file")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -144,8 +149,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="seqgen-corpora-") as scratch:
         base = args.keep or Path(scratch)
         for size in sizes:
-            corpus = base / f"tabla-{size}mb"
-            written = write_corpus(corpus, size) if not corpus.exists() else sum(
+            corpus = base / f"tabla-{size}mb-files{args.file_mb:g}mb"
+            written = write_corpus(corpus, size, file_bytes=int(args.file_mb * 1e6)) if not corpus.exists() else sum(
                 path.stat().st_size for path in corpus.glob("*.txt"))
             found = measure(corpus, args.steps)
             found["corpus_bytes"] = written

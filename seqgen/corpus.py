@@ -93,6 +93,73 @@ def decode_text(path: str | Path, data: bytes, encoding: str | None = None) -> s
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_text_chunks(path: str | Path, encoding: str | None = None, chunk_bytes: int = 1 << 20,
+                     limit: int = MAX_FILE_BYTES) -> Iterator[tuple[bytes, str]]:
+    """``(bytes, text)`` of a text file a chunk at a time: the text ``decode_text`` would give, in
+    order, never more than about ``chunk_bytes`` of it at once (for corpora larger than memory).
+
+    A BOM, CRLF/CR line endings (also split between chunks) and multi-byte characters cut by a chunk
+    boundary are read as ``decode_text`` reads them. A file it refuses (binary, not in the encoding)
+    is read again whole so that the error names the line and suggests an encoding as it does.
+
+    Raises:
+        CorpusError: as ``read_bytes`` and ``decode_text``; also a file that changes size while read.
+    """
+    path = Path(path)
+    _require_regular(path, _stat(path), limit)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise _os_error(path, error) from None
+    with os.fdopen(descriptor, "rb") as file:
+        _require_regular(path, os.fstat(descriptor), limit)
+        decoder, pending_cr, total = None, False, 0
+        while True:
+            try:
+                data = file.read(chunk_bytes if decoder else max(chunk_bytes, 4))  # a BOM in the first
+            except OSError as error:
+                raise _os_error(path, error) from None
+            total += len(data)
+            if total > limit:
+                raise _too_large(path, limit)
+            if decoder is None:
+                decoder = _chunk_decoder(path, data, encoding)
+            try:
+                if encoding is None and decoder.encoding != "utf-16" and b"\x00" in data:
+                    raise UnicodeError("NUL byte")
+                text = decoder.decode(data, final=not data)
+            except UnicodeError:
+                decode_text(path, read_bytes(path, limit), encoding)  # raises the whole-file message
+                raise CorpusError(f"{shown(path)}: changed while it was read") from None
+            # a CR at a chunk's end may be the first half of a CRLF: held until the next chunk
+            text = ("\r" if pending_cr else "") + text
+            pending_cr = bool(data) and text.endswith("\r")
+            text = text[:-1] if pending_cr else text
+            yield data, text.replace("\r\n", "\n").replace("\r", "\n")
+            if not data:
+                return
+
+
+class _NamedDecoder:
+    """An incremental decoder that remembers its codec's name."""
+
+    def __init__(self, encoding: str):
+        self.encoding = encoding
+        self._decoder = codecs.getincrementaldecoder(encoding)()
+
+    def decode(self, data: bytes, final: bool) -> str:
+        return self._decoder.decode(data, final)
+
+
+def _chunk_decoder(path: Path, first: bytes, encoding: str | None) -> _NamedDecoder:
+    if encoding is None:
+        encoding = "utf-16" if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+    try:
+        return _NamedDecoder(encoding)
+    except LookupError:
+        raise CorpusError(f"{shown(path)}: unknown encoding {encoding!r}") from None
+
+
 def is_midi(path: str | Path) -> bool:
     """Whether a file is read as MIDI: its name ends in ``.mid`` or ``.midi`` (any case, as ``.MID`` is common)."""
     return Path(path).suffix.lower() in MIDI_SUFFIXES
@@ -123,6 +190,15 @@ def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
     if len(data) > limit:
         raise _too_large(path, limit)
     return data
+
+
+def file_size(path: str | Path) -> int:
+    """The size in bytes of a file, as ``stat`` gives it.
+
+    Raises:
+        CorpusError: one line naming the path, as for reading it.
+    """
+    return _stat(Path(path)).st_size
 
 
 def _stat(path: Path) -> os.stat_result:

@@ -18,8 +18,10 @@ the encoding, every file's name and bytes). A folder is written under a temporar
 or missing shard makes the folder a miss, rebuilt from the corpus (``ShardError``, one line, where
 there is no corpus to rebuild from). Folders used least recently are removed past ``MAX_BYTES``.
 
-Memory is bounded by the largest file, which is read and decoded whole before it is cut into pieces:
-a corpus larger than memory comes as a folder of files (as ``benchmarks/corpus_memory.py`` writes it).
+A file is read a chunk at a time (``corpus.read_text_chunks``) and cut into pieces at document
+boundaries as it is read (``file_pieces``), so one file larger than memory streams as well as a folder
+of small ones. Memory is then bounded by the longest document; only a file whose tokenizer has no
+boundaries to cut at (plain text, note names) or a MIDI file is read whole.
 
 Not here: reading and decoding files (``corpus``), what a tokenizer does (``tokenizers``), windows
 and batches (``data``, ``feed``), what a bundle records (``api``, ``bundle``).
@@ -52,6 +54,8 @@ SHARD_TOKENS = 1 << 22
 # Text per worker task, cut at document boundaries; with a few tasks in flight per worker this
 # bounds the text in memory.
 PIECE_CHARACTERS = 1 << 20
+# Bytes read from a corpus file at a time: a file is never held whole (``file_pieces``).
+READ_BYTES = 1 << 20
 TASKS_PER_WORKER = 2
 # The shard folders together are kept under this; the least recently used go first.
 MAX_BYTES = 16 << 30
@@ -67,6 +71,9 @@ _LYRICS_CUT = re.compile(r"^[ \t]*---[ \t]*\n", re.MULTILINE)
 # Tokenizers whose files may be cut into pieces, and where. Another tokenizer's file is one piece:
 # cutting where it does not start a document would change its documents.
 _CUTS = {"tabla": _TABLA_CUT, "japanese": _LYRICS_CUT}
+# A boundary is only taken this far before the end of the text read so far: the rest of its line
+# (the header after a tabla cut) must be there too.
+_CUT_MARGIN = 4096
 
 
 class ShardError(SeqgenError):
@@ -196,7 +203,7 @@ def open_or_build(tokenizer: Tokenizer, corpus: str | Path, encoding: str | None
             see the whole text at once (sentencepiece).
     """
     from seqgen import token_cache
-    from seqgen.corpus import check_encoding, iter_corpus
+    from seqgen.corpus import check_encoding, corpus_files
     from seqgen.domains import _relative_name, file_suffixes
 
     if tokenizer.name == "sentencepiece":
@@ -209,9 +216,10 @@ def open_or_build(tokenizer: Tokenizer, corpus: str | Path, encoding: str | None
     if key is None:
         raise SeqgenError(f"the {tokenizer.name} tokenizer's settings cannot be written as JSON; it cannot stream")
     root_path = Path(corpus)
-    for file, data, text in iter_corpus(corpus, encoding, file_suffixes(tokenizer)):  # one file at a time
-        key.add(_relative_name(file, root_path), data)
-        tokenizer.fit([text])  # learns declarations file by file, as fitting on all of them does
+    for file in corpus_files(corpus, file_suffixes(tokenizer)):  # one file, one piece at a time
+        with key.adding(_relative_name(file, root_path), file) as add_bytes:
+            for piece in file_pieces(file, encoding, tokenizer.name, add_bytes):
+                tokenizer.fit([piece])  # learns declarations piece by piece, as fitting on all of them does
     digest = hashlib.sha256(f"{FORMAT}:{FORMAT_VERSION}:{key.hexdigest()}".encode("ascii")).hexdigest()
     if root is not None:
         found = _open(root / digest, digest)
@@ -318,7 +326,7 @@ def _build(tokenizer: Tokenizer, corpus, encoding, folder: Path, digest: str, wo
 def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | None):
     """``(table, ids, lengths)`` of each piece of each file, in corpus order: in worker processes
     when there are several cores (``tokenizers.parallel``'s start-method rules), else here."""
-    from seqgen.corpus import iter_corpus
+    from seqgen.corpus import corpus_files
     from seqgen.domains import file_suffixes
     from seqgen.tokenizers import parallel
 
@@ -327,9 +335,9 @@ def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | Non
     count, method = tokenizing_workers(workers), parallel.start_method()
     if count < 2:
         _start_worker(spec)
-        for file, _, text in iter_corpus(corpus, encoding, suffixes):
-            for piece in _pieces(text, tokenizer.name):
-                yield _tokenize_piece(str(file), piece, check)
+        for file in corpus_files(corpus, suffixes):
+            for piece in file_pieces(file, encoding, tokenizer.name):
+                yield _result((file, _Done(lambda: _tokenize_piece(str(file), piece, check))), tokenizer, encoding)
         return
     import multiprocessing
 
@@ -338,13 +346,13 @@ def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | Non
                              initargs=(spec,)) as pool:
         in_flight: list = []
         try:
-            for file, _, text in iter_corpus(corpus, encoding, suffixes):
-                for piece in _pieces(text, tokenizer.name):
-                    in_flight.append((file, text, pool.submit(_tokenize_piece, str(file), piece, check)))
+            for file in corpus_files(corpus, suffixes):
+                for piece in file_pieces(file, encoding, tokenizer.name):
+                    in_flight.append((file, pool.submit(_tokenize_piece, str(file), piece, check)))
                     while len(in_flight) > count * TASKS_PER_WORKER:  # bounded: flat memory
-                        yield _result(in_flight.pop(0), tokenizer)
+                        yield _result(in_flight.pop(0), tokenizer, encoding)
             while in_flight:
-                yield _result(in_flight.pop(0), tokenizer)
+                yield _result(in_flight.pop(0), tokenizer, encoding)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -360,18 +368,60 @@ def tokenizing_workers(workers: int | None = None) -> int:
     return max(parallel.available_cores() if workers is None else workers, 1)
 
 
-def _result(task, tokenizer: Tokenizer):
-    file, text, future = task
+class _Done:
+    """A piece tokenized here rather than in a worker, behind the same ``result()`` as a future's."""
+
+    def __init__(self, work):
+        self._work = work
+
+    def result(self):
+        return self._work()
+
+
+def _result(task, tokenizer: Tokenizer, encoding: str | None):
+    file, future = task
     try:
         return future.result()
     except SeqgenError:
         if tokenizer.name == "tabla":
-            # the piece's line numbers are its own: check the whole file here for the exact message
+            # the piece's line numbers are its own: check the whole file (read again, only on this
+            # error path) for the exact message
             from seqgen.checking import require_valid
+            from seqgen.corpus import read_text
 
+            text = read_text(file, encoding)
             require_valid(text, str(file), getattr(tokenizer, "lexicon", None))
             tokenizer.tokenize(text, str(file))
         raise
+
+
+def file_pieces(file: Path, encoding: str | None, name: str, add_bytes=None) -> Iterator[str]:
+    """The text of one corpus file in pieces of about ``PIECE_CHARACTERS`` cut at document
+    boundaries (``_CUTS``), read a chunk at a time, so a file larger than memory is never held
+    whole. A file whose tokenizer has no boundaries to cut at, or a MIDI file, is one piece.
+    ``add_bytes`` receives the file's bytes in order (the corpus fingerprint)."""
+    from seqgen.corpus import decode_text, is_midi, read_bytes, read_text_chunks
+
+    add_bytes = add_bytes or (lambda data: None)
+    cut = _CUTS.get(name)
+    if cut is None or is_midi(file):
+        data = read_bytes(file)
+        add_bytes(data)
+        yield from _pieces(decode_text(file, data, encoding), name)
+        return
+    held = ""
+    for data, text in read_text_chunks(file, encoding, READ_BYTES):
+        add_bytes(data)
+        held += text
+        if len(held) < PIECE_CHARACTERS:
+            continue
+        # the last boundary far enough from the end that a longer look-ahead could not move it
+        ends = [match.end() for match in cut.finditer(held, 0, len(held) - _CUT_MARGIN)]
+        if ends and ends[-1] > 0:
+            yield held[:ends[-1]]
+            held = held[ends[-1]:]
+    if held:
+        yield held
 
 
 def _pieces(text: str, name: str) -> list[str]:

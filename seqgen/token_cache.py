@@ -39,6 +39,7 @@ import re
 import stat
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -138,6 +139,34 @@ class CorpusKey:
         for part in (encoded, data):  # length-prefixed, so no two corpora feed the same bytes
             self._digest.update(len(part).to_bytes(8, "big"))
             self._digest.update(part)
+
+    @contextmanager
+    def adding(self, name: str, path: Path):
+        """``add`` for a file read in chunks: yields a function taking its bytes in order. The key
+        is the one ``add`` makes of the whole bytes, whose length is taken from ``path``'s ``stat``.
+
+        Raises:
+            CorpusError: the file cannot be read, or the bytes given do not add up to its size
+                (it changed while it was read).
+        """
+        from seqgen.corpus import CorpusError, file_size, shown
+
+        size = file_size(path)
+        encoded = name.encode("utf-8", "surrogateescape")
+        self._digest.update(len(encoded).to_bytes(8, "big"))
+        self._digest.update(encoded)
+        self._digest.update(size.to_bytes(8, "big"))
+        given = 0
+
+        def add_bytes(data: bytes) -> None:
+            nonlocal given
+            given += len(data)
+            self._digest.update(data)
+
+        yield add_bytes
+        if given != size:
+            raise CorpusError(f"{shown(path)}: changed while it was read ({size} bytes, then {given})")
+        self.corpus_bytes += size
 
     def hexdigest(self) -> str:
         return self._digest.hexdigest()

@@ -3,7 +3,8 @@ import os
 
 import pytest
 
-from seqgen.corpus import CorpusError, check_encoding, corpus_files, read_bytes, read_corpus, read_text
+from seqgen.corpus import (CorpusError, check_encoding, corpus_files, decode_text, read_bytes, read_corpus, read_text,
+                           read_text_chunks)
 
 
 def test_bom_and_crlf_are_handled(tmp_path):
@@ -119,3 +120,39 @@ def test_paths_under_files_and_over_long_names(tmp_path):
         corpus_files(path / "b")
     with pytest.raises(CorpusError, match=r"\.\.\..* \(310 characters\): cannot read: file name too long"):
         read_text("x" * 310)
+
+
+# --- reading a file a chunk at a time (corpora larger than memory) ---------------------------------
+
+CHUNKED_CASES = {
+    "crlf-and-cr.txt": ("ab\r\ncd\r\n\r\nあいう\r\rx\r" * 40).encode("utf-8"),  # CRLF, lone CR, CR at the end
+    "utf8-bom.txt": codecs.BOM_UTF8 + ("歌詞の行\nです\r\n" * 40).encode("utf-8"),
+    "utf16-bom.txt": ("歌詞の行\r\nです\n" * 40).encode("utf-16"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHUNKED_CASES))
+@pytest.mark.parametrize("chunk_bytes", [1, 2, 3, 7, 64, 1 << 20])
+def test_chunked_reading_gives_the_text_of_reading_whole(tmp_path, name, chunk_bytes):
+    # every boundary a chunk can fall on: inside a CRLF, a multi-byte character, a BOM
+    data = CHUNKED_CASES[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    chunks = list(read_text_chunks(path, None, chunk_bytes))
+    assert "".join(text for _, text in chunks) == decode_text(path, data)
+    assert b"".join(raw for raw, _ in chunks) == data
+    assert max(len(raw) for raw, _ in chunks) <= max(chunk_bytes, 4)
+
+
+@pytest.mark.parametrize("data, fragment", [
+    (b"ok line\n" * 300 + b"\xff\xfe broken\n", ":301: not valid UTF-8 text"),  # in a later chunk
+    (b"a" * 100 + b"\x00" + b"b" * 10, "looks like a binary file"),
+])
+def test_chunked_reading_refuses_what_reading_whole_refuses(tmp_path, data, fragment):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(data)
+    with pytest.raises(CorpusError) as chunked:
+        list(read_text_chunks(path, None, 16))
+    with pytest.raises(CorpusError) as whole:
+        decode_text(path, data)
+    assert str(chunked.value) == str(whole.value) and fragment in str(chunked.value)

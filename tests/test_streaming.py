@@ -151,3 +151,26 @@ def test_pruning_removes_the_least_recently_used_shard_folders_only_until_the_re
     assert [folder.exists() for folder in folders] == [True, False, False, True]
     shards.prune(tmp_path, limit=0)
     assert not any(folder.exists() for folder in folders)
+
+
+def test_one_large_file_is_read_in_pieces_and_never_whole(tmp_path, small_shards, monkeypatch):
+    # a lyrics corpus as one file: read a few hundred bytes at a time, cut at song boundaries
+    monkeypatch.setattr(shards, "READ_BYTES", 512)
+    monkeypatch.setattr(shards, "_CUT_MARGIN", 64)
+    songs = [path.read_text(encoding="utf-8").strip() for path in sorted((ROOT / "corpora" / "lyrics_ja_historical").glob("*.txt"))]
+    corpus = tmp_path / "all_songs.txt"
+    corpus.write_text("\n---\n".join(songs * 3) + "\n", encoding="utf-8")
+    read_at_first_piece, read = [], [0]
+
+    def count(data):
+        read[0] += len(data)
+
+    pieces = shards.file_pieces(corpus, None, "japanese", count)
+    first = next(pieces)
+    read_at_first_piece.append(read[0])
+    rest = list(pieces)
+    assert read_at_first_piece[0] < corpus.stat().st_size / 4  # the first piece came long before the end
+    assert "".join([first, *rest]) == corpus.read_text(encoding="utf-8") and len(rest) > 5
+    assert all(piece.endswith("\n---\n") for piece in [first, *rest[:-1]])  # each cut after a song's end
+    tokenizer, documents = in_memory("japanese", corpus)
+    assert list(shards.open_or_build(tokenizer_for("japanese"), corpus, workers=2).document_tokens()) == documents
