@@ -106,13 +106,7 @@ def read_text_chunks(path: str | Path, encoding: str | None = None, chunk_bytes:
         CorpusError: as ``read_bytes`` and ``decode_text``; also a file that changes size while read.
     """
     path = Path(path)
-    _require_regular(path, _stat(path), limit)
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as error:
-        raise _os_error(path, error) from None
-    with os.fdopen(descriptor, "rb") as file:
-        _require_regular(path, os.fstat(descriptor), limit)
+    with _open_regular(path, limit) as file:
         decoder, pending_cr, total = None, False, 0
         while True:
             try:
@@ -175,14 +169,7 @@ def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
         CorpusError: one line naming the path and what is wrong with it.
     """
     path = Path(path)
-    _require_regular(path, _stat(path), limit)
-    try:
-        # O_NONBLOCK: should a FIFO have replaced the file since the check, open returns at once
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as error:
-        raise _os_error(path, error) from None
-    with os.fdopen(descriptor, "rb") as file:
-        _require_regular(path, os.fstat(descriptor), limit)
+    with _open_regular(path, limit) as file:
         try:
             data = file.read(limit + 1)  # bounded even where st_size lies (/proc files report 0)
         except OSError as error:
@@ -190,6 +177,25 @@ def read_bytes(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
     if len(data) > limit:
         raise _too_large(path, limit)
     return data
+
+
+def _open_regular(path: Path, limit: int):
+    """The file opened for reading in binary, once it is known to be a regular file of at most
+    ``limit`` bytes: checked with ``stat`` before it is opened (opening a FIFO for reading blocks
+    until a writer appears) and again on the open descriptor, in case it was swapped in between."""
+    _require_regular(path, _stat(path), limit)
+    try:
+        # O_NONBLOCK: should a FIFO have replaced the file since the check, open returns at once
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise _os_error(path, error) from None
+    file = os.fdopen(descriptor, "rb")
+    try:
+        _require_regular(path, os.fstat(descriptor), limit)
+    except CorpusError:
+        file.close()
+        raise
+    return file
 
 
 def file_size(path: str | Path) -> int:

@@ -407,7 +407,7 @@ def file_pieces(file: Path, encoding: str | None, name: str, add_bytes=None) -> 
     if cut is None or is_midi(file):
         data = read_bytes(file)
         add_bytes(data)
-        yield from _pieces(decode_text(file, data, encoding), name)
+        yield decode_text(file, data, encoding)
         return
     held = ""
     for data, text in read_text_chunks(file, encoding, READ_BYTES):
@@ -422,21 +422,6 @@ def file_pieces(file: Path, encoding: str | None, name: str, add_bytes=None) -> 
             held = held[ends[-1]:]
     if held:
         yield held
-
-
-def _pieces(text: str, name: str) -> list[str]:
-    """The text cut into pieces of about ``PIECE_CHARACTERS`` at document boundaries (``_CUTS``),
-    each tokenizing to its own documents."""
-    cut = _CUTS.get(name)
-    if len(text) <= PIECE_CHARACTERS or cut is None:
-        return [text]
-    pieces, begin = [], 0
-    for match in cut.finditer(text):
-        if match.end() - begin >= PIECE_CHARACTERS:
-            pieces.append(text[begin:match.end()])
-            begin = match.end()
-    pieces.append(text[begin:])
-    return pieces
 
 
 # --- reading ----------------------------------------------------------------------------------
