@@ -174,3 +174,12 @@ def test_one_large_file_is_read_in_pieces_and_never_whole(tmp_path, small_shards
     assert all(piece.endswith("\n---\n") for piece in [first, *rest[:-1]])  # each cut after a song's end
     tokenizer, documents = in_memory("japanese", corpus)
     assert list(shards.open_or_build(tokenizer_for("japanese"), corpus, workers=2).document_tokens()) == documents
+
+
+def test_a_file_without_document_boundaries_streams_whole(tmp_path, small_shards):
+    # the text tokenizer has no boundaries to cut at: its file is one piece, as in memory
+    corpus = tmp_path / "story.txt"
+    corpus.write_text("The cat sat on the mat.\r\nThe dog sat on the log.\n\n" * 200, encoding="utf-8")
+    tokenizer, documents = in_memory("text", corpus)
+    assert list(shards.file_pieces(corpus, None, "text")) == [corpus.read_text(encoding="utf-8").replace("\r\n", "\n")]
+    assert list(shards.open_or_build(tokenizer_for("text"), corpus, workers=2).document_tokens()) == documents
