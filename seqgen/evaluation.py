@@ -21,6 +21,12 @@ from seqgen.numpy_model import from_bundle, log_softmax
 _BATCH = 32
 # the Kneser-Ney baseline ranks every vocabulary entry for accuracy; above this size it samples
 _MAX_RANKED_VOCAB = 400
+# The Kneser-Ney baseline counts n-grams in Python dicts: past this many training tokens (a streamed
+# corpus of hundreds of MB) it is fitted on the first whole documents up to it, so that evaluating
+# stays within memory and minutes. Every shipped corpus is far below it.
+BASELINE_TOKENS = 5_000_000
+# Token ids read from a training split at a time where it is only counted or walked through.
+_READ_TOKENS = 1 << 20
 
 
 def documents_of(bundle, file: str | Path | None, encoding: str | None = None) -> list[np.ndarray]:
@@ -125,7 +131,9 @@ def evaluate(bundle, file: str | Path | None = None, order: int = 3, encoding: s
     documents = documents_of(bundle, file, encoding)
     nats, tokens, correct = lstm_scores(from_bundle(bundle), documents)
     start = bundle.vocab.start_id
-    training = split_stream(bundle.splits()["train"], start)
+    train = bundle.splits()["train"]
+    fitted = baseline_prefix(train, start)
+    training = split_stream(np.asarray(train[:fitted]), start)
     ngram = KneserNey(order, len(bundle.vocab)).fit([document[1:].tolist() for document in training], pad=start)
     base_nats, _, base_correct = ngram_scores(ngram, documents, len(bundle.vocab), start)
     cross_entropy = nats / tokens
@@ -136,7 +144,9 @@ def evaluate(bundle, file: str | Path | None = None, order: int = 3, encoding: s
         "perplexity": math.exp(cross_entropy),
         "accuracy": correct / tokens,
         "baseline": {
-            "name": f"interpolated Kneser-Ney, order {order}",
+            "name": f"interpolated Kneser-Ney, order {order}" + (
+                "" if fitted == len(train) else
+                f", fitted on the first {fitted:,} of {len(train):,} training tokens (whole documents)"),
             "perplexity": math.exp(base_nats / tokens),
             "accuracy": None if base_correct is None else base_correct / tokens,
         },
@@ -194,14 +204,35 @@ def structure_metrics(bundle, samples: int = 20, cycles: int = 2, seed: int = 0)
             "unconstrained_cycles_valid": free_cycles, "constrained_valid": constrained_samples}
 
 
+def baseline_prefix(train: np.ndarray, start_id: int, limit: int | None = None) -> int:
+    """How many leading tokens of the training stream the baseline is fitted on: all of them, or the
+    whole documents that fit in the first ``limit`` (``BASELINE_TOKENS``) tokens (the first
+    ``limit`` tokens where the first document alone is longer)."""
+    limit = BASELINE_TOKENS if limit is None else limit
+    if len(train) <= limit:
+        return len(train)
+    starts = np.flatnonzero(np.asarray(train[1:limit + 1]) == start_id) + 1  # documents begun by the limit
+    return int(starts[-1]) if len(starts) else limit  # the documents before the last of them are whole
+
+
+def train_token_counts(bundle) -> np.ndarray:
+    """How often each vocabulary id occurs in the training split, read a block at a time."""
+    train, counts = bundle.splits()["train"], np.zeros(len(bundle.vocab), dtype=np.int64)
+    for begin in range(0, len(train), _READ_TOKENS):
+        counts += np.bincount(np.asarray(train[begin:begin + _READ_TOKENS]), minlength=len(counts))
+    return counts
+
+
 def corpus_taal(bundle) -> str:
     """The taal the bundle's training compositions name most often (teentaal when none does)."""
     from collections import Counter
 
     from seqgen.tokenizers.tabla import header_token_value
 
-    tokens = bundle.vocab.decode(bundle.splits()["train"].tolist())
-    named = Counter(value for token in tokens if (value := header_token_value(token, "taal")) is not None)
+    named: Counter = Counter()
+    for token, count in zip(bundle.vocab.tokens, train_token_counts(bundle).tolist()):
+        if count and (value := header_token_value(token, "taal")) is not None:
+            named[value] += count
     return named.most_common(1)[0][0] if named else "teentaal"
 
 
@@ -270,15 +301,24 @@ def _corpus_cycles(bundle) -> set[tuple[str, ...]]:
     """Every closed cycle of the training split, as its matras' canonical text."""
     from seqgen.tokenizers.tabla import tokens_to_composition
 
-    tokens = bundle.vocab.decode(bundle.splits()["train"].tolist())
     cycles: set[tuple[str, ...]] = set()
-    document: list[str] = []
-    for token in tokens + ["</s>"]:
-        if token in ("<s>", "</s>"):
-            for cycle in tokens_to_composition(document).cycles if document else []:
+    start = bundle.vocab.start_id
+    for document in split_stream(bundle.splits()["train"], start):  # one document decoded at a time
+        tokens = bundle.vocab.decode(document.tolist())
+        for part in _between_ends(tokens):
+            for cycle in tokens_to_composition(part).cycles if part else []:
                 if cycle.closed:
                     cycles.add(tuple(matra.text for matra in cycle.matras))
-            document = []
-        else:
-            document.append(token)
     return cycles
+
+
+def _between_ends(tokens: list[str]) -> list[list[str]]:
+    """A document's tokens without its ``<s>``, cut at each ``</s>`` (as the whole stream was)."""
+    parts, part = [], []
+    for token in tokens:
+        if token in ("<s>", "</s>"):
+            parts.append(part)
+            part = []
+        else:
+            part.append(token)
+    return parts + [part]

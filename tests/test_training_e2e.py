@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 import seqgen.api as api
@@ -48,6 +49,33 @@ def test_load_and_evaluate_beside_the_baseline(bundle_dir):
     assert result["baseline"]["name"].startswith("interpolated Kneser-Ney")
     keras_bundle = load(bundle_dir, keras_model=True)
     assert keras_bundle.model.output_shape[-1] == len(keras_bundle.vocab)
+
+
+def test_baseline_prefix_keeps_whole_documents_within_the_limit():
+    from seqgen.evaluation import baseline_prefix
+
+    stream = np.array([2, 5, 6, 3, 2, 7, 3, 2, 8, 9, 9, 3])  # <s>=2: documents at 0, 4 and 7
+    assert baseline_prefix(stream, 2, limit=100) == len(stream)
+    assert baseline_prefix(stream, 2, limit=8) == 7 and baseline_prefix(stream, 2, limit=6) == 4
+    assert baseline_prefix(stream, 2, limit=2) == 2  # the first document alone is longer: its start
+
+
+def test_a_large_training_split_fits_the_baseline_on_its_first_documents(bundle_dir, monkeypatch):
+    # a streamed corpus of hundreds of MB: the Kneser-Ney baseline counts a bounded prefix, and says so
+    from seqgen import evaluation
+    from seqgen.ngram import KneserNey
+
+    bundle = load(bundle_dir)
+    train, start = bundle.splits()["train"], bundle.vocab.start_id
+    monkeypatch.setattr(evaluation, "BASELINE_TOKENS", len(train) // 3)
+    result = evaluation.evaluate(bundle, samples=1)
+    fitted = evaluation.baseline_prefix(train, start)
+    assert 0 < fitted < len(train) and train[fitted] == start
+    assert f"fitted on the first {fitted:,} of {len(train):,} training tokens" in result["baseline"]["name"]
+    by_hand = KneserNey(3, len(bundle.vocab)).fit(
+        [document[1:].tolist() for document in evaluation.split_stream(train[:fitted], start)], pad=start)
+    nats, count, _ = evaluation.ngram_scores(by_hand, evaluation.documents_of(bundle, None), len(bundle.vocab), start)
+    assert result["baseline"]["perplexity"] == pytest.approx(np.exp(nats / count))
 
 
 def test_cli_evaluate_json_on_a_file(bundle_dir):
