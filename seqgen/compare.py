@@ -376,13 +376,14 @@ def _tokens_per_second(bundle, times: list[float]) -> float | None:
 
 
 def _baselines(bundle, held_out, content: np.ndarray, orders) -> list[Baseline]:
-    """Kneser-Ney of each order, fitted on the training split, scored on validation and on ``held_out``."""
-    from seqgen.evaluation import ngram_scores, ngram_token_scores, split_stream
+    """Kneser-Ney of each order, fitted on the training split (as ``evaluate`` fits it: at most
+    ``evaluation.BASELINE_TOKENS``), scored on validation and on ``held_out``."""
+    from seqgen.evaluation import baseline_training, ngram_scores, ngram_token_scores, split_stream
     from seqgen.ngram import KneserNey
 
     start, size = bundle.vocab.start_id, len(bundle.vocab)
     splits = bundle.splits()
-    training = [document[1:].tolist() for document in split_stream(splits["train"], start)]
+    training, _ = baseline_training(splits["train"], start)
     validation = split_stream(splits["val"], start) if len(splits["val"]) else held_out
     found = []
     for order in orders:

@@ -132,9 +132,8 @@ def evaluate(bundle, file: str | Path | None = None, order: int = 3, encoding: s
     nats, tokens, correct = lstm_scores(from_bundle(bundle), documents)
     start = bundle.vocab.start_id
     train = bundle.splits()["train"]
-    fitted = baseline_prefix(train, start)
-    training = split_stream(np.asarray(train[:fitted]), start)
-    ngram = KneserNey(order, len(bundle.vocab)).fit([document[1:].tolist() for document in training], pad=start)
+    training, fitted = baseline_training(train, start)
+    ngram = KneserNey(order, len(bundle.vocab)).fit(training, pad=start)
     base_nats, _, base_correct = ngram_scores(ngram, documents, len(bundle.vocab), start)
     cross_entropy = nats / tokens
     result = {
@@ -213,6 +212,13 @@ def baseline_prefix(train: np.ndarray, start_id: int, limit: int | None = None) 
         return len(train)
     starts = np.flatnonzero(np.asarray(train[1:limit + 1]) == start_id) + 1  # documents begun by the limit
     return int(starts[-1]) if len(starts) else limit  # the documents before the last of them are whole
+
+
+def baseline_training(train: np.ndarray, start_id: int) -> tuple[list[list[int]], int]:
+    """The training documents (ids after each ``<s>``) a Kneser-Ney baseline is fitted on, and how
+    many leading tokens of the split they are (``baseline_prefix``); ``compare`` fits on the same."""
+    fitted = baseline_prefix(train, start_id)
+    return [document[1:].tolist() for document in split_stream(np.asarray(train[:fitted]), start_id)], fitted
 
 
 def train_token_counts(bundle) -> np.ndarray:

@@ -81,10 +81,16 @@ class CorpusLines:
     def of(cls, bundle, reader: Reader | None = None) -> "CorpusLines":
         reader = reader or Reader()
         splits = bundle.splits()
-        train = list(_split_lines(bundle, splits["train"]))
+        known: set[str] = set()
+        lines = unknown = 0
+        for text in _split_lines(bundle, splits["train"]):  # a line at a time: the split may be large
+            lines += 1
+            if text is None:
+                unknown += 1
+            else:
+                known.add(text)
         held_out = [text for name in ("val", "test") for text in _split_lines(bundle, splits.get(name, []))]
-        known = {text for text in train if text is not None}
-        corpus = cls(known, len(train), train.count(None), [text for text in held_out if text is not None],
+        corpus = cls(known, lines, unknown, [text for text in held_out if text is not None],
                      held_out.count(None), reader)
         for text in known:
             corpus.transitions.update(reader.transitions(text))
@@ -140,13 +146,25 @@ def _split_lines(bundle, stream):
 
     breaks = {LINE_END, STANZA_END, START, END}
     line: list[str] = []
-    for token in [*bundle.vocab.decode([int(index) for index in stream]), END]:
+    for token in _decoded(bundle.vocab, stream):
         if token not in breaks:
             line.append(token)
             continue
         if line:
             yield None if UNK in line else bundle.tokenizer.join(line)
         line = []
+
+
+def _decoded(vocab, stream, block: int = 1 << 20):
+    """The tokens of an id stream (memory-mapped for a streamed corpus), decoded a block at a time,
+    then ``</s>`` to end the last line."""
+    import numpy as np
+
+    from seqgen.vocab import END
+
+    for begin in range(0, len(stream), block):
+        yield from vocab.decode(np.asarray(stream[begin:begin + block]).tolist())
+    yield END
 
 
 def _generate(bundle, songs: int, meters, stanzas: int, lines: int, seed: int, sampling: dict):
