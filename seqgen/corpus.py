@@ -107,7 +107,7 @@ def read_text_chunks(path: str | Path, encoding: str | None = None, chunk_bytes:
     """
     path = Path(path)
     with _open_regular(path, limit) as file:
-        decoder, pending_cr, total = None, False, 0
+        decoder, chosen, pending_cr, total = None, "", False, 0
         while True:
             try:
                 data = file.read(chunk_bytes if decoder else max(chunk_bytes, 4))  # a BOM in the first
@@ -117,9 +117,10 @@ def read_text_chunks(path: str | Path, encoding: str | None = None, chunk_bytes:
             if total > limit:
                 raise _too_large(path, limit)
             if decoder is None:
-                decoder = _chunk_decoder(path, data, encoding)
+                chosen = encoding or _default_encoding(data)
+                decoder = _incremental_decoder(path, chosen)
             try:
-                if encoding is None and decoder.encoding != "utf-16" and b"\x00" in data:
+                if _looks_binary(data, encoding, chosen):
                     raise UnicodeError("NUL byte")
                 text = decoder.decode(data, final=not data)
             except UnicodeError:
@@ -134,22 +135,9 @@ def read_text_chunks(path: str | Path, encoding: str | None = None, chunk_bytes:
                 return
 
 
-class _NamedDecoder:
-    """An incremental decoder that remembers its codec's name."""
-
-    def __init__(self, encoding: str):
-        self.encoding = encoding
-        self._decoder = codecs.getincrementaldecoder(encoding)()
-
-    def decode(self, data: bytes, final: bool) -> str:
-        return self._decoder.decode(data, final)
-
-
-def _chunk_decoder(path: Path, first: bytes, encoding: str | None) -> _NamedDecoder:
-    if encoding is None:
-        encoding = "utf-16" if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+def _incremental_decoder(path: Path, encoding: str) -> codecs.IncrementalDecoder:
     try:
-        return _NamedDecoder(encoding)
+        return codecs.getincrementaldecoder(encoding)()
     except LookupError:
         raise CorpusError(f"{shown(path)}: unknown encoding {encoding!r}") from None
 
@@ -258,13 +246,22 @@ def shown(path: str | Path) -> str:
     return f"{text[:_SHOWN_PATH // 2]}...{text[-_SHOWN_PATH // 3:]} ({len(text)} characters)"
 
 
+def _default_encoding(start: bytes) -> str:
+    """The encoding of a file read without ``--encoding``, from its first bytes: UTF-16 after its
+    byte-order mark, else UTF-8 with or without one."""
+    return "utf-16" if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+
+
+def _looks_binary(data: bytes, encoding: str | None, chosen: str) -> bool:
+    # NUL bytes mark a binary file, unless the file declared UTF-16 (where they are everywhere)
+    return encoding is None and chosen != "utf-16" and b"\x00" in data
+
+
 def _decode(path: Path, data: bytes, encoding: str | None) -> str:
-    if encoding is None:
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return _decode(path, data, "utf-16")
-        if b"\x00" in data:
-            raise CorpusError(f"{shown(path)}: looks like a binary file (it holds NUL bytes), not text")
-        encoding = "utf-8-sig"
+    chosen = encoding or _default_encoding(data)
+    if _looks_binary(data, encoding, chosen):
+        raise CorpusError(f"{shown(path)}: looks like a binary file (it holds NUL bytes), not text")
+    encoding = chosen
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:

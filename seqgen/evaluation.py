@@ -221,11 +221,18 @@ def baseline_training(train: np.ndarray, start_id: int) -> tuple[list[list[int]]
     return [document[1:].tolist() for document in split_stream(np.asarray(train[:fitted]), start_id)], fitted
 
 
+def stream_blocks(stream):
+    """An id stream (memory-mapped for a streamed corpus) as in-memory blocks of at most
+    ``_READ_TOKENS`` ids, in order: for walking a whole split without loading it whole."""
+    for begin in range(0, len(stream), _READ_TOKENS):
+        yield np.asarray(stream[begin:begin + _READ_TOKENS])
+
+
 def train_token_counts(bundle) -> np.ndarray:
     """How often each vocabulary id occurs in the training split, read a block at a time."""
-    train, counts = bundle.splits()["train"], np.zeros(len(bundle.vocab), dtype=np.int64)
-    for begin in range(0, len(train), _READ_TOKENS):
-        counts += np.bincount(np.asarray(train[begin:begin + _READ_TOKENS]), minlength=len(counts))
+    counts = np.zeros(len(bundle.vocab), dtype=np.int64)
+    for block in stream_blocks(bundle.splits()["train"]):
+        counts += np.bincount(block, minlength=len(counts))
     return counts
 
 

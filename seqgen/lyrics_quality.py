@@ -155,15 +155,14 @@ def _split_lines(bundle, stream):
         line = []
 
 
-def _decoded(vocab, stream, block: int = 1 << 20):
+def _decoded(vocab, stream):
     """The tokens of an id stream (memory-mapped for a streamed corpus), decoded a block at a time,
     then ``</s>`` to end the last line."""
-    import numpy as np
-
+    from seqgen.evaluation import stream_blocks
     from seqgen.vocab import END
 
-    for begin in range(0, len(stream), block):
-        yield from vocab.decode(np.asarray(stream[begin:begin + block]).tolist())
+    for block in stream_blocks(stream):
+        yield from vocab.decode(block.tolist())
     yield END
 
 

@@ -50,9 +50,9 @@ def build_model(config: ModelConfig, precision: str = "float32") -> keras.Model:
 
     Dropout (on the embeddings and after each recurrent layer) acts in training only: at inference
     the layers are the identity, so the NumPy forward pass needs nothing of them. It is
-    ``seqgen.dropout``'s layer: Keras's own draws its masks about 100x slower under XLA on a CPU. Under ``"mixed"``
-    precision the logits and the softmax stay in float32: a float16 softmax over thousands of
-    tokens loses the small probabilities the loss needs.
+    ``seqgen.dropout``'s layer: Keras's own draws the same masks about 40x slower under XLA on a
+    CPU. Under ``"mixed"`` precision the logits and the softmax stay in float32: a float16 softmax
+    over thousands of tokens loses the small probabilities the loss needs.
     """
     policy = PRECISION_POLICIES[precision]
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")

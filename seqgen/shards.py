@@ -337,7 +337,7 @@ def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | Non
         _start_worker(spec)
         for file in corpus_files(corpus, suffixes):
             for piece in file_pieces(file, encoding, tokenizer.name):
-                yield _result((file, _Done(lambda: _tokenize_piece(str(file), piece, check))), tokenizer, encoding)
+                yield _result(file, lambda: _tokenize_piece(str(file), piece, check), tokenizer, encoding)
         return
     import multiprocessing
 
@@ -348,11 +348,11 @@ def _tokenized_pieces(tokenizer: Tokenizer, corpus, encoding, workers: int | Non
         try:
             for file in corpus_files(corpus, suffixes):
                 for piece in file_pieces(file, encoding, tokenizer.name):
-                    in_flight.append((file, pool.submit(_tokenize_piece, str(file), piece, check)))
+                    in_flight.append((file, pool.submit(_tokenize_piece, str(file), piece, check).result))
                     while len(in_flight) > count * TASKS_PER_WORKER:  # bounded: flat memory
-                        yield _result(in_flight.pop(0), tokenizer, encoding)
+                        yield _result(*in_flight.pop(0), tokenizer, encoding)
             while in_flight:
-                yield _result(in_flight.pop(0), tokenizer, encoding)
+                yield _result(*in_flight.pop(0), tokenizer, encoding)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -368,20 +368,10 @@ def tokenizing_workers(workers: int | None = None) -> int:
     return max(parallel.available_cores() if workers is None else workers, 1)
 
 
-class _Done:
-    """A piece tokenized here rather than in a worker, behind the same ``result()`` as a future's."""
-
-    def __init__(self, work):
-        self._work = work
-
-    def result(self):
-        return self._work()
-
-
-def _result(task, tokenizer: Tokenizer, encoding: str | None):
-    file, future = task
+def _result(file: Path, result, tokenizer: Tokenizer, encoding: str | None):
+    """``result()``: one piece's tokens (a worker's future, or the piece tokenized here)."""
     try:
-        return future.result()
+        return result()
     except SeqgenError:
         if tokenizer.name == "tabla":
             # the piece's line numbers are its own: check the whole file (read again, only on this

@@ -134,11 +134,16 @@ class CorpusKey:
 
     def add(self, name: str, data: bytes) -> None:
         """One corpus file: its name relative to the corpus root, and its bytes."""
-        encoded = name.encode("utf-8", "surrogateescape")
+        self._begin_file(name, len(data))
+        self._digest.update(data)
         self.corpus_bytes += len(data)
-        for part in (encoded, data):  # length-prefixed, so no two corpora feed the same bytes
-            self._digest.update(len(part).to_bytes(8, "big"))
-            self._digest.update(part)
+
+    def _begin_file(self, name: str, size: int) -> None:
+        # name and bytes each length-prefixed, so no two corpora feed the same bytes
+        encoded = name.encode("utf-8", "surrogateescape")
+        self._digest.update(len(encoded).to_bytes(8, "big"))
+        self._digest.update(encoded)
+        self._digest.update(size.to_bytes(8, "big"))
 
     @contextmanager
     def adding(self, name: str, path: Path):
@@ -152,10 +157,7 @@ class CorpusKey:
         from seqgen.corpus import CorpusError, file_size, shown
 
         size = file_size(path)
-        encoded = name.encode("utf-8", "surrogateescape")
-        self._digest.update(len(encoded).to_bytes(8, "big"))
-        self._digest.update(encoded)
-        self._digest.update(size.to_bytes(8, "big"))
+        self._begin_file(name, size)
         given = 0
 
         def add_bytes(data: bytes) -> None:
