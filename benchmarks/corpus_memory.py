@@ -94,7 +94,7 @@ def memory() -> dict:
 
 def child(corpus: str, steps: int) -> None:
     """One measurement, in a fresh process: prepare the streamed corpus, then train ``steps`` steps."""
-    from seqgen import api, model  # noqa: F401  (TensorFlow loaded first: its import is not timed)
+    from seqgen import api, model  # TensorFlow loaded first: its import is not timed
     from seqgen.shards import tokenizing_workers
 
     settings = {"stream": "on", "rnn_size": 64, "embedding_dim": 32, "seq_length": 50, "batch_size": 64, "seed": 1}
@@ -105,15 +105,14 @@ def child(corpus: str, steps: int) -> None:
 
     from seqgen.data import StreamWindows
     from seqgen.feed import TrainingFeed
-    from seqgen.model import ModelConfig, build_model
     from seqgen.training import TrainConfig, compile_model
 
-    model_config = ModelConfig.from_dict(run.config["model"])
-    model = compile_model(build_model(model_config), TrainConfig(**run.config["training"]), distributed=False)
+    model_config = model.ModelConfig.from_dict(run.config["model"])
+    trainable = compile_model(model.build_model(model_config), TrainConfig(**run.config["training"]), distributed=False)
     train = StreamWindows(run.streams["train"], 50, 50)
     feed = TrainingFeed(train, 64, seed=1)
     started = time.perf_counter()
-    model.fit(feed.dataset().take(steps), epochs=1, shuffle=False, verbose=0)
+    trainable.fit(feed.dataset().take(steps), epochs=1, shuffle=False, verbose=0)
     trained = time.perf_counter() - started
     print(json.dumps({"prepare_seconds": prepared, "workers": tokenizing_workers(), "train_seconds": trained, "steps": steps,
                       "train_tokens": int(len(run.streams["train"])), "windows": train.count,

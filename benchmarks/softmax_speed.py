@@ -23,7 +23,9 @@ Printed per side and seed:
 
 The last lines state the issue's claim for each side, "at least 2x today's training tokens/s at
 matched perplexity" (matched: the median test perplexity over the seeds at most MATCH above
-today's), and whether this run supports it.
+today's), and whether this run supports it; then the test perplexity paired by seed (each seed's
+ratio to today's), with a bootstrap interval of its median that says whether the seeds can resolve
+MATCH at all.
 
 Part 2, pure step throughput at vocabulary 8000: the Japanese shapes with random ids in memory,
 compiled by ``training.compile_model`` as ``seqgen train`` does; epochs of ``--steps`` steps, the
@@ -35,6 +37,7 @@ Timings on a shared 2-core machine are noisy: compare the ratios of one run, not
     python benchmarks/softmax_speed.py [--corpus corpora/lyrics_ja] [--epochs 40] [--seeds 1234 7]
                                        [--steps 40] [--repeats 5] [--candidates 1024] [--skip-training]
                                        [--sides today full sampled]
+    python benchmarks/softmax_speed.py --summarize run1.txt run2.txt   # the claims over saved runs
 """
 
 from __future__ import annotations
@@ -187,21 +190,65 @@ def print_claims(runs: list[dict]) -> dict:
     sides = [side for side in SIDES if any(run["side"] == side for run in runs)]
     for side in sides:
         mine = [run for run in runs if run["side"] == side]
+        # runs saved before the "test win" column have no test_window_ppl: that median is then left out
         summary[side] = {key: statistics.median(run[key] for run in mine)
-                         for key in ("tokens_per_s", "to_best_s", "val_ppl", "test_ppl", "test_window_ppl")}
+                         for key in ("tokens_per_s", "to_best_s", "val_ppl", "test_ppl", "test_window_ppl")
+                         if all(key in run for run in mine)}
     today = summary["today"]
-    print(f"  medians over {len(runs) // len(sides)} seed(s), against today:")
+    seeds = sorted({run["seed"] for run in runs})
+    print(f"  medians over {len(seeds)} seed(s), against today:")
     for side in sides[1:]:
         mine = summary[side]
         speed = mine["tokens_per_s"] / today["tokens_per_s"]
         ppl = mine["test_ppl"] / today["test_ppl"]
         matched = ppl <= 1 + MATCH
         verdict = "holds" if speed >= 2 and matched else "does NOT hold"
-        windows = mine["test_window_ppl"] / today["test_window_ppl"]
+        windows = (f" (in windows {mine['test_window_ppl'] / today['test_window_ppl']:.3f}x)"
+                   if "test_window_ppl" in mine and "test_window_ppl" in today else "")
         print(f"  {side:<8} tokens/s {speed:.2f}x, time to best {mine['to_best_s'] / today['to_best_s']:.2f}x, "
-              f"test ppl {ppl:.3f}x (in windows {windows:.3f}x): claim '>= 2x today's tokens/s at matched "
+              f"test ppl {ppl:.3f}x{windows}: claim '>= 2x today's tokens/s at matched "
               f"perplexity (within {MATCH:.0%})' {verdict} ({'matched' if matched else 'not matched'})")
+        print_paired(runs, side)
     return summary
+
+
+def paired_ratios(runs: list[dict], side: str, key: str = "test_ppl") -> list[float]:
+    """``side``'s ``key`` over today's, seed by seed, for the seeds both sides ran."""
+    today = {run["seed"]: run[key] for run in runs if run["side"] == "today"}
+    return [run[key] / today[run["seed"]] for run in runs if run["side"] == side and run["seed"] in today]
+
+
+def bootstrap_median(values: list[float], draws: int = 10_000, seed: int = 0) -> tuple[float, float]:
+    """A 90% bootstrap interval of the median of ``values`` (seeds resampled with replacement)."""
+    import numpy as np
+
+    resampled = np.random.default_rng(seed).choice(values, size=(draws, len(values)), replace=True)
+    low, high = np.percentile(np.median(resampled, axis=1), [5, 95])
+    return float(low), float(high)
+
+
+def print_paired(runs: list[dict], side: str) -> None:
+    """The per-seed test perplexity ratios against today's: seeds differ far more from one another
+    than the sides do, so pairing them by seed is the sharper comparison. The interval says whether
+    this many seeds can tell a 2% difference at all."""
+    ratios = paired_ratios(runs, side)
+    if len(ratios) < 2:
+        return
+    low, high = bootstrap_median(ratios)
+    reading = ("matched" if high <= 1 + MATCH else "not matched" if low > 1 + MATCH
+               else f"these {len(ratios)} seeds cannot tell")
+    print(f"           paired by seed: test ppl ratio median {statistics.median(ratios):.3f} (90% bootstrap "
+          f"interval {low:.3f} to {high:.3f}; per seed {min(ratios):.3f} to {max(ratios):.3f}): {reading}")
+
+
+def saved_runs(paths: list[str]) -> list[dict]:
+    """The training runs of earlier invocations, from the ``JSON`` lines they printed."""
+    runs = []
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if line.startswith("JSON "):
+                runs.extend(json.loads(line[len("JSON "):])["training"])
+    return runs
 
 
 def main() -> None:
@@ -214,7 +261,12 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=1024)
     parser.add_argument("--sides", nargs="+", choices=list(SIDES), default=list(SIDES))
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--summarize", nargs="+", metavar="OUTPUT",
+                        help="train nothing: print the claims over the runs in these saved outputs together")
     args = parser.parse_args()
+    if args.summarize:
+        print_claims(saved_runs(args.summarize))
+        return
 
     print(f"step throughput, Japanese shapes, vocab 8000, synthetic ids, {args.steps} steps x {args.repeats} "
           f"epochs per side (median), candidates {args.candidates}:", flush=True)
