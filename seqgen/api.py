@@ -228,10 +228,14 @@ def _vocab_readings(tokenizer, documents: Iterable[tuple[str, ...]], vocab: Voca
 
 
 def _multi_worker_cluster(split: dict):
-    """The cluster of a ``--strategy multi-worker`` run (its TF_CONFIG checked before any work), else None."""
-    from seqgen.distributed import STRATEGY, cluster_from_env
+    """The cluster of a ``--strategy multi-worker`` run (its TF_CONFIG and SEQGEN_WORKER_WAIT checked
+    before any work), else None."""
+    from seqgen.distributed import STRATEGY, cluster_from_env, worker_wait
 
-    return cluster_from_env() if split["training"].get("strategy") == STRATEGY else None
+    if split["training"].get("strategy") != STRATEGY:
+        return None
+    worker_wait()
+    return cluster_from_env()
 
 
 def _train_as_worker(cluster, domain, corpus, split, tokenizer_name, encoding, lexicon, verbose) -> None:

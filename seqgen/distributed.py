@@ -16,6 +16,10 @@ each one the cluster and its own place in it:
   worker, although only the chief has it on disk.
 - **A lost worker** makes the others' next collective fail (``lost_worker``); training then stops
   like an interrupt, keeping the complete epochs.
+- **A worker that never starts.** TensorFlow would wait for it for ever. The chief waits at most
+  ``SEQGEN_WORKER_WAIT`` seconds (``worker_wait``) for every other worker's server to answer
+  (``await_workers``); the others wait as long for the chief to register them. Then the run stops
+  with one line naming who did not answer, before any training step.
 
 TensorFlow is imported only by the functions that run it: reading ``TF_CONFIG`` needs none.
 Not here: the fit loop and its checkpoints (``training``), the bundle and who claims it (``api``).
@@ -25,8 +29,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import socket
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +43,11 @@ from seqgen.errors import SeqgenError
 
 ENVIRONMENT = "TF_CONFIG"
 STRATEGY = "multi-worker"
+WAIT_ENVIRONMENT = "SEQGEN_WORKER_WAIT"
+# seconds a worker waits for the rest of the cluster: long enough for the slowest machine to read and
+# tokenize a large corpus before it starts its server, short enough that a worker nobody started is noticed
+DEFAULT_WAIT_S = 600.0
+_PROBE_INTERVAL_S = 0.5
 _JOBS = ("chief", "worker")  # the tasks MultiWorkerMirroredStrategy trains with, the chief first
 _EXAMPLE = '{"cluster": {"worker": ["host1:2222", "host2:2222"]}, "task": {"type": "worker", "index": 0}}'
 
@@ -129,15 +141,108 @@ def worker_folder(cluster: Cluster) -> Iterator[Path]:
 
 # ---------------------------------------------------------------------------------------- TensorFlow
 
+def worker_wait(environ=None) -> float:
+    """How many seconds a worker waits for the rest of the cluster: ``SEQGEN_WORKER_WAIT``, else 600.
+
+    Raises:
+        SeqgenError: when the variable is set to anything but a number of seconds above 0.
+    """
+    text = (os.environ if environ is None else environ).get(WAIT_ENVIRONMENT, "").strip()
+    if not text:
+        return DEFAULT_WAIT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise SeqgenError(f"{WAIT_ENVIRONMENT} must be a number of seconds above 0, got {text!r}")
+    return seconds
+
+
+def await_workers(cluster: Cluster, wait: float) -> None:
+    """On the chief: return once the server of every other worker answers at its address.
+
+    A worker starts its server on reaching ``make_strategy`` and keeps it up while it waits to be
+    registered, so the chief checks for it before starting its own: a worker that never comes is
+    then a clear error here, not TensorFlow's wait without end.
+
+    Raises:
+        SeqgenError: naming the workers that did not answer within ``wait`` seconds, and why.
+    """
+    deadline = time.monotonic() + wait
+    silent = {address: "" for address in cluster.workers if address != cluster.workers[cluster.index]}
+    while True:
+        for address in list(silent):
+            reason = _unanswered(address)
+            if reason is None:
+                del silent[address]
+            else:
+                silent[address] = reason
+        if not silent:
+            return
+        if time.monotonic() >= deadline:
+            missing = ", ".join(f"{address} ({reason})" for address, reason in silent.items())
+            raise SeqgenError(f"{cluster.name()}: waited {wait:g} s for the other workers; nothing answers at "
+                              f"{missing}. Start every worker with the same command and {ENVIRONMENT} cluster "
+                              f"({WAIT_ENVIRONMENT} sets how long a worker waits)")
+        time.sleep(_PROBE_INTERVAL_S)
+
+
+def _unanswered(address: str) -> str | None:
+    """None when a server accepts a connection at ``host:port``, else why not."""
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=2):
+            return None
+    except OSError as error:
+        return error.strerror or type(error).__name__
+
+
 def make_strategy():
     """``MultiWorkerMirroredStrategy`` over the cluster of ``TF_CONFIG``. TensorFlow picks the collective:
-    ring all-reduce over gRPC between CPUs, NCCL between GPUs."""
-    cluster_from_env()  # a clear line for a bad TF_CONFIG, before TensorFlow reads it
+    ring all-reduce over gRPC between CPUs, NCCL between GPUs.
+
+    Raises:
+        SeqgenError: when the rest of the cluster does not answer within ``worker_wait()`` seconds.
+    """
+    cluster = cluster_from_env()  # a clear line for a bad TF_CONFIG, before TensorFlow reads it
+    wait = worker_wait()
     import tensorflow as tf
 
+    if cluster.is_chief:
+        await_workers(cluster, wait)
+    else:
+        _limit_registration(wait)
     options = tf.distribute.experimental.CommunicationOptions(
         implementation=tf.distribute.experimental.CommunicationImplementation.AUTO)
-    return tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+    try:
+        return tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+    except tf.errors.DeadlineExceededError:
+        raise SeqgenError(f"{cluster.name()}: waited {wait:g} s for the chief at {cluster.workers[0]} to register "
+                          f"this worker, and it did not answer. Start every worker with the same command and "
+                          f"{ENVIRONMENT} cluster ({WAIT_ENVIRONMENT} sets how long a worker waits)") from None
+
+
+def _limit_registration(wait: float) -> None:
+    """Give up registering with the chief after ``wait`` seconds, not TensorFlow's own, far longer limit.
+
+    This is the coordination service ``MultiWorkerMirroredStrategy`` configures for itself, with the
+    same leader and jobs, plus the timeout. Its parts live in TensorFlow's private modules: where a
+    version moves them, the strategy configures itself as before, with its own limit.
+    """
+    import tensorflow as tf
+
+    try:
+        from tensorflow.compiler.xla.tsl.protobuf.coordination_config_pb2 import CoordinatedJob
+        from tensorflow.python.distribute import multi_worker_util
+        from tensorflow.python.eager import context
+    except ImportError:
+        return
+    spec = tf.distribute.cluster_resolver.TFConfigClusterResolver().cluster_spec()
+    jobs = [CoordinatedJob(name=job, num_tasks=spec.num_tasks(job)) for job in _JOBS if job in spec.jobs]
+    context.context().configure_coordination_service(
+        service_type="standalone", service_leader=multi_worker_util.coordination_leader(spec),
+        coordinated_jobs=jobs, cluster_register_timeout_in_ms=int(wait * 1000))
 
 
 def fingerprint(*parts) -> bytes:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import seqgen.api as api
-from seqgen.distributed import Cluster, cluster_from_env
+from seqgen.distributed import Cluster, await_workers, cluster_from_env, worker_wait
 from seqgen.errors import SeqgenError
 
 from cli_helpers import assert_clean_error, invoke
@@ -48,15 +48,17 @@ def tf_config(ports: list[int], index: int) -> str:
                        "task": {"type": "worker", "index": index}})
 
 
-def start_workers(out, tmp, *args: str, count: int = 2, extra: dict | None = None) -> list[subprocess.Popen]:
-    """``count`` workers running the same command; ``extra`` adds arguments for one worker (by index)."""
+def start_workers(out, tmp, *args: str, count: int = 2, extra: dict | None = None,
+                  only: int | None = None, environ: dict | None = None) -> list[subprocess.Popen]:
+    """``count`` workers running the same command; ``extra`` adds arguments for one worker (by index);
+    ``only``: start that one worker of the cluster and no other; ``environ`` adds variables."""
     ports = free_ports(count)
     tmp.mkdir(exist_ok=True)
     workers = []
-    for index in range(count):
+    for index in range(count) if only is None else [only]:
         # TMPDIR: where a worker other than the chief keeps its copy of the bundle, checked afterwards
         env = {**os.environ, "TF_CONFIG": tf_config(ports, index), "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1",
-               "TF_CPP_MIN_LOG_LEVEL": "3"}
+               "TF_CPP_MIN_LOG_LEVEL": "3", **(environ or {})}
         command = [sys.executable, "-m", "seqgen.cli", "train", "tabla", str(CORPUS), "--out", str(out),
                    "--strategy", "multi-worker", *FLAGS, *args, *(extra or {}).get(index, [])]
         workers.append(subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE,
@@ -159,6 +161,49 @@ def test_multi_worker_is_a_known_strategy_and_others_are_not():
     assert TrainConfig(strategy="multi-worker").strategy == "multi-worker"
     with pytest.raises(SeqgenError, match="multi-worker"):
         TrainConfig(strategy="parameter-server")
+
+
+# ---------------------------------------------------------------------------- a worker that never starts
+
+@pytest.mark.parametrize("value", ["0", "-5", "soon", "nan", "inf"])
+def test_a_bad_worker_wait_is_one_line_and_exit_2(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("TF_CONFIG", tf_config([1, 2], 0))
+    monkeypatch.setenv("SEQGEN_WORKER_WAIT", value)
+    result = invoke("train", "tabla", CORPUS, "--out", tmp_path / "m", "--strategy", "multi-worker", "--quiet")
+    assert_clean_error(result, "SEQGEN_WORKER_WAIT must be a number of seconds above 0")
+    assert not (tmp_path / "m").exists()
+
+
+def test_worker_wait_defaults_to_ten_minutes_and_reads_seconds():
+    assert worker_wait({}) == 600
+    assert worker_wait({"SEQGEN_WORKER_WAIT": " 2.5 "}) == 2.5
+
+
+def test_the_chief_waits_for_a_listening_worker_and_names_a_silent_one():
+    with socket.socket() as listening, socket.socket() as closed:
+        listening.bind(("localhost", 0))
+        listening.listen()
+        closed.bind(("localhost", 0))  # bound, never listening: a worker that was not started
+        up, down = (f"localhost:{sock.getsockname()[1]}" for sock in (listening, closed))
+        await_workers(Cluster(("localhost:1", up), 0), wait=5)  # returns at once
+        with pytest.raises(SeqgenError) as raised:
+            await_workers(Cluster(("localhost:1", up, down), 0), wait=0.2)
+    message = str(raised.value)
+    assert message.startswith("the chief: waited 0.2 s for the other workers; nothing answers at " + down)
+    assert up not in message and "SEQGEN_WORKER_WAIT" in message
+
+
+@pytest.mark.parametrize("index, silent", [(0, "the other workers"), (1, "the chief at localhost:")])
+def test_a_worker_alone_stops_after_the_wait_with_one_line_and_leaves_nothing(tmp_path, index, silent):
+    """Worker ``index`` of two, started without the other: exit 2 after SEQGEN_WORKER_WAIT seconds,
+    not TensorFlow's wait without end, and no bundle or worker folder left behind."""
+    out, tmp = tmp_path / "bundle", tmp_path / "tmp"
+    [(code, _, stderr)] = finish(start_workers(out, tmp, only=index, environ={"SEQGEN_WORKER_WAIT": "3"}))
+    assert code == 2, stderr[-3000:]
+    lines = [line for line in stderr.splitlines() if line.startswith("seqgen: error:")]
+    assert len(lines) == 1 and silent in lines[0] and "waited 3 s" in lines[0], stderr[-3000:]
+    assert "Traceback" not in stderr
+    assert not out.exists() and not list(tmp.iterdir())
 
 
 # ---------------------------------------------------------------------------- workers out of step
