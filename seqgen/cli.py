@@ -345,8 +345,9 @@ def train(
                                       "multi-worker (the machines in TF_CONFIG; run the same command on each)."),
     precision: Optional[str] = setting("precision", "float32, or mixed: float16 maths with float32 weights and "
                                        "softmax (fast on GPUs, slow on CPUs)."),
-    softmax: Optional[str] = setting("softmax", "Training loss: full, or sampled (about 1k candidate tokens a step "
-                                     "instead of the whole vocabulary; validation, perplexity and sampling stay full)."),
+    softmax: Optional[str] = setting("softmax", "Training loss: full, or sampled (after 300 full steps, about 1k "
+                                     "candidate tokens a step instead of the whole vocabulary; validation, perplexity "
+                                     "and sampling stay full)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the bundle in --out from its last checkpoint."),
     force: bool = typer.Option(False, "--force", help="Replace an existing bundle in --out."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress output."),

@@ -18,6 +18,15 @@ training loss over a candidate set per step:
   rising near samples * Q(target), so rare words are under-learned.
 
 With ``head >= vocab`` the candidate set is the whole vocabulary and the loss is the full one.
+
+The first ``warmup`` optimizer steps use that full loss. A network near its start predicts about the
+unigram distribution whatever the context, and leaving that plateau is where the sampled estimate
+fails most. In ``benchmarks/softmax_speed.py``'s runs on ``corpora/lyrics_ja`` (72 steps an epoch),
+2 of 26 full-softmax runs still had a validation perplexity above 130 in their fourth epoch, against 7
+of 29 sampled runs, 4 of them at the unigram's 200-300; those ended with worse models, the learning
+rate having decayed meanwhile. The warm-up is a condition on the step count inside the compiled step,
+so a resumed run switches where an uninterrupted one would.
+
 Everything else is the full softmax: evaluation (so every epoch's ``val_loss``, early stopping and
 perplexity), prediction and sampling, and the bundle keeps the ordinary Dense ``logits`` layer.
 
@@ -89,13 +98,14 @@ class SampledSoftmaxTrainer(keras.Model):
     """The logits model (ids -> logits, the same layers and weights) whose training step uses the
     sampled softmax; ``evaluate``/``predict`` and the validation pass are the ordinary full softmax.
 
-    Build it like a functional model: ``SampledSoftmaxTrainer(ids, logits, candidates=1024, seed=1)``
-    where ``logits`` is the output of the Dense layer named ``logits``.
+    Build it like a functional model: ``SampledSoftmaxTrainer(ids, logits, candidates=1024, seed=1,
+    warmup=300)`` where ``logits`` is the output of the Dense layer named ``logits``; the first
+    ``warmup`` steps train on the full softmax.
     """
 
-    def __init__(self, *args, candidates: int = 1024, seed: int = 0, **kwargs):
+    def __init__(self, *args, candidates: int = 1024, seed: int = 0, warmup: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
-        self.candidates, self.sampling_seed = int(candidates), int(seed)
+        self.candidates, self.sampling_seed, self.warmup_steps = int(candidates), int(seed), int(warmup)
         # hidden states feeding the logits layer; a view over the same layers, not tracked twice
         with DotNotTrackScope():
             self._hidden = keras.Model(self.inputs, self.get_layer("logits").input)
@@ -108,9 +118,17 @@ class SampledSoftmaxTrainer(keras.Model):
         seed = tf.stack([tf.constant(self.sampling_seed, tf.int64), tf.cast(self.optimizer.iterations, tf.int64)])
         with tf.GradientTape() as tape:
             hidden = self._hidden(x, training=True)
-            width = hidden.shape[-1]
-            loss = sampled_softmax_loss(tf.reshape(hidden, (-1, width)), tf.reshape(y, (-1,)),
-                                        layer.kernel, layer.bias, head, samples, seed)
+            hidden, labels = tf.reshape(hidden, (-1, hidden.shape[-1])), tf.reshape(y, (-1,))
+
+            def loss_over(head: int, samples: int):
+                return lambda: sampled_softmax_loss(hidden, labels, layer.kernel, layer.bias, head, samples, seed)
+
+            sampled = loss_over(head, samples)
+            if self.warmup_steps:
+                full = loss_over(layer.kernel.shape[-1], 0)  # head = vocab: the exact full loss
+                loss = tf.cond(self.optimizer.iterations < self.warmup_steps, full, sampled)
+            else:
+                loss = sampled()
             scaled = self.optimizer.scale_loss(scale_loss_for_distribution(loss))
         weights = self.trainable_weights
         self.optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
@@ -125,7 +143,8 @@ class SampledSoftmaxTrainer(keras.Model):
                 for name, value in _named_results(metric).items()}
 
     def get_config(self):
-        return {**super().get_config(), "candidates": self.candidates, "seed": self.sampling_seed}
+        return {**super().get_config(), "candidates": self.candidates, "seed": self.sampling_seed,
+                "warmup": self.warmup_steps}
 
 
 def _named_results(metric) -> dict:
@@ -133,8 +152,9 @@ def _named_results(metric) -> dict:
     return result if isinstance(result, dict) else {metric.name: result}
 
 
-def sampled_trainer(logits_model: keras.Model, candidates: int, seed: int) -> SampledSoftmaxTrainer:
+def sampled_trainer(logits_model: keras.Model, candidates: int, seed: int, warmup: int = 0) -> SampledSoftmaxTrainer:
     """``logits_model`` (ids -> logits, ending in the Dense layer ``logits``) as a trainer whose
-    training step uses the sampled softmax: the same layers, weights and weight order, uncompiled."""
+    training step uses the sampled softmax after ``warmup`` full-softmax steps: the same layers,
+    weights and weight order, uncompiled."""
     return SampledSoftmaxTrainer(logits_model.input, logits_model.output, candidates=candidates, seed=seed,
-                                 name=logits_model.name)
+                                 warmup=warmup, name=logits_model.name)

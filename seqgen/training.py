@@ -50,12 +50,13 @@ class TrainConfig:
     precision: str = "float32"       # float32, or mixed: float16 compute, float32 weights and softmax (GPUs)
     softmax: str = "full"            # training loss: full, or sampled (candidate tokens only; see softmax_loss)
     softmax_candidates: int = 1024   # sampled: logits per step, half the most frequent tokens, half drawn
+    softmax_warmup: int = 300        # sampled: first steps on the full softmax (to leave the unigram plateau)
 
     def __post_init__(self) -> None:
         check_types(self)  # whole numbers, finite numbers, strings: the rule every settings class uses
         for name in ("epochs", "batch_size", "keep_checkpoints", "steps_per_execution", "patience", "seed",
-                     "softmax_candidates"):
-            minimum = {"patience": 0, "seed": 0, "softmax_candidates": 2}.get(name, 1)
+                     "softmax_candidates", "softmax_warmup"):
+            minimum = {"patience": 0, "seed": 0, "softmax_candidates": 2, "softmax_warmup": 0}.get(name, 1)
             if getattr(self, name) < minimum:
                 raise SeqgenError(f"{name} must be at least {minimum}, got {getattr(self, name)}")
         if self.seed >= 2 ** 32:
@@ -215,7 +216,7 @@ def compile_model(model: keras.Model, config: TrainConfig, distributed: bool) ->
     trainable = logits_model(model)
     if config.softmax == "sampled":
         # the same layers and weights; only the training step's loss changes (validation stays full)
-        trainable = sampled_trainer(trainable, config.softmax_candidates, config.seed)
+        trainable = sampled_trainer(trainable, config.softmax_candidates, config.seed, config.softmax_warmup)
     optimizer_class = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}[config.optimizer]
     clip = {"global_clipnorm": config.grad_clip} if config.grad_clip else {}
     optimizer = optimizer_class(learning_rate=config.learning_rate, **clip)

@@ -1,5 +1,6 @@
 """The sampled training softmax (seqgen.softmax_loss): its loss and sampler, and real (tiny) training
-with it: the validation loss is the full softmax's, the bundle is the ordinary model, resume works."""
+with it: the validation loss is the full softmax's, the warm-up trains on the full softmax, the bundle is
+the ordinary model, resume works."""
 
 import math
 
@@ -20,7 +21,9 @@ from conftest import ROOT
 
 VOCAB = 60
 MODEL = ModelConfig(vocab_size=VOCAB, embedding_dim=8, rnn_size=16)
-SAMPLED = dict(softmax="sampled", softmax_candidates=12, batch_size=8, steps_per_execution=2, seed=5)
+# 12 steps an epoch (_windows): the warm-up ends part-way through the second epoch
+SAMPLED = dict(softmax="sampled", softmax_candidates=12, softmax_warmup=18, batch_size=8, steps_per_execution=2,
+               seed=5)
 
 
 def _full_loss(hidden, labels, kernel, bias):
@@ -87,9 +90,9 @@ def _windows() -> training.Windows:
     return training.Windows(StreamWindows(noisy[:1200], 12, 12), StreamWindows(noisy[1200:], 12, 12))
 
 
-def _fit(folder, epochs, resume=False, history=None):
+def _fit(folder, epochs, resume=False, history=None, **settings):
     improved = []
-    config = training.TrainConfig(epochs=epochs, **SAMPLED)
+    config = training.TrainConfig(epochs=epochs, **{**SAMPLED, **settings})
     rows = training.fit(MODEL, config, _windows(), folder, lambda model, row: improved.append(
         (model.get_weights(), row)), resume=resume, history=history, verbose="quiet")
     return rows, improved
@@ -117,6 +120,25 @@ def test_checkpoints_resume_where_an_uninterrupted_run_would_be(tmp_path):
     checkpoint = training.Checkpoints(tmp_path / "resumed", 3).latest()[2]
     trainable = keras.saving.load_model(checkpoint)
     assert type(trainable).__name__ == "SampledSoftmaxTrainer" and trainable.candidates == 12
+    assert trainable.warmup_steps == 18  # the resumed run crossed the warm-up's end where the straight one did
+
+
+def test_the_warm_up_trains_on_the_full_softmax_then_the_sampled_one_takes_over(tmp_path):
+    def trained(name, **settings):
+        _, improved = _fit(tmp_path / name, epochs=2, **settings)
+        return np.concatenate([weight.ravel() for weight in improved[-1][0]])
+
+    full = trained("full", softmax="full")
+    # a warm-up longer than the run is the full softmax's training, to float rounding (the two
+    # compute the same loss by different ops)...
+    # (measured: 9e-8 apart)...
+    assert np.abs(trained("warm", softmax_warmup=1000) - full).max() < 1e-5
+    # ...one that ends part-way (6 sampled steps of 24) trains another model (0.02 apart), and so does
+    # none at all (0.14 apart)
+    part_way, cold = trained("part-way"), trained("cold", softmax_warmup=0)
+    for other in (part_way, cold):
+        assert np.abs(other - full).max() > 5e-3
+    assert np.abs(part_way - cold).max() > 5e-2
 
 
 def test_sampled_bundle_is_the_ordinary_model_and_samples(tmp_path):
