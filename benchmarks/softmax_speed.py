@@ -26,8 +26,9 @@ Printed per side and seed:
                past the training window (whole songs run hundreds of tokens from one state)
 
 The last lines state the issue's claim for each side, "at least 2x today's training tokens/s at
-matched perplexity" (matched: the median test perplexity over the seeds at most MATCH above
-today's), and whether this run supports it; then the test perplexity paired by seed (each seed's
+matched perplexity" (tokens/s: the overall rate where a side's runs all have it, so that a warm-up
+counts; matched: the median test perplexity over the seeds at most MATCH above today's), and whether
+this run supports it; then the test perplexity paired by seed (each seed's
 ratio to today's), with a bootstrap interval of its median that says whether the seeds can resolve
 MATCH at all.
 
@@ -211,20 +212,28 @@ def print_claims(runs: list[dict]) -> dict:
     print(f"  medians over {len(seeds)} seed(s), against today:")
     for side in sides[1:]:
         mine = summary[side]
-        # the overall rate where both sides have it (runs saved before it have only the median)
-        rate = "overall_tokens_per_s" if "overall_tokens_per_s" in mine and "overall_tokens_per_s" in today \
-            else "tokens_per_s"
-        speed = mine[rate] / today[rate]
+        speed = _rate(mine) / _rate(today)
         ppl = mine["test_ppl"] / today["test_ppl"]
         matched = ppl <= 1 + MATCH
         verdict = "holds" if speed >= 2 and matched else "does NOT hold"
         windows = (f" (in windows {mine['test_window_ppl'] / today['test_window_ppl']:.3f}x)"
                    if "test_window_ppl" in mine and "test_window_ppl" in today else "")
-        print(f"  {side:<8} tokens/s ({'overall' if rate != 'tokens_per_s' else 'median'}) {speed:.2f}x, time to best {mine['to_best_s'] / today['to_best_s']:.2f}x, "
+        print(f"  {side:<8} tokens/s {speed:.2f}x ({_rate(mine):,.0f}{_rate_kind(mine)} against "
+              f"{_rate(today):,.0f}{_rate_kind(today)}), time to best {mine['to_best_s'] / today['to_best_s']:.2f}x, "
               f"test ppl {ppl:.3f}x{windows}: claim '>= 2x today's tokens/s at matched "
               f"perplexity (within {MATCH:.0%})' {verdict} ({'matched' if matched else 'not matched'})")
         print_paired(runs, side)
     return summary
+
+
+def _rate(medians: dict) -> float:
+    """A side's training tokens/s: the overall rate where all its runs have it (a warm-up's slower
+    epochs count), else the median epoch's (runs saved before the overall rate was kept)."""
+    return medians.get("overall_tokens_per_s", medians["tokens_per_s"])
+
+
+def _rate_kind(medians: dict) -> str:
+    return " overall" if "overall_tokens_per_s" in medians else " median epoch"
 
 
 def paired_ratios(runs: list[dict], side: str, key: str = "test_ppl") -> list[float]:
