@@ -234,8 +234,9 @@ def _multi_worker_cluster(split: dict):
 
     if split["training"].get("strategy") != STRATEGY:
         return None
+    cluster = cluster_from_env()
     worker_wait()
-    return cluster_from_env()
+    return cluster
 
 
 def _train_as_worker(cluster, domain, corpus, split, tokenizer_name, encoding, lexicon, verbose) -> None:
