@@ -183,3 +183,51 @@ def test_a_file_without_document_boundaries_streams_whole(tmp_path, small_shards
     tokenizer, documents = in_memory("text", corpus)
     assert list(shards.file_pieces(corpus, None, "text")) == [corpus.read_text(encoding="utf-8").replace("\r\n", "\n")]
     assert list(shards.open_or_build(tokenizer_for("text"), corpus, workers=2).document_tokens()) == documents
+
+
+class _CountingCut:
+    """A boundary pattern that counts the characters each search looks at."""
+
+    def __init__(self, pattern):
+        self.pattern, self.searched = pattern, 0
+
+    def finditer(self, text, start, end):
+        self.searched += end - start
+        return self.pattern.finditer(text, start, end)
+
+
+@pytest.mark.parametrize("name, separator", [("japanese", "\n---\n"), ("tabla", "\n\n# taal: teentaal\n")])
+def test_cutting_a_file_looks_at_each_character_a_bounded_number_of_times(tmp_path, monkeypatch, name, separator):
+    # one document far longer than a piece, then a few short ones: the long one must not be rescanned
+    # from its start at every chunk (quadratic in its length)
+    monkeypatch.setattr(shards, "READ_BYTES", 300)
+    monkeypatch.setattr(shards, "PIECE_CHARACTERS", 1000)
+    monkeypatch.setattr(shards, "_CUT_MARGIN", 32)
+    counting = _CountingCut(shards._CUTS[name])
+    monkeypatch.setitem(shards._CUTS, name, counting)
+    text = "".join(["ka ta ge na\n" * 5000, *(separator + "dha dhin\n" * 30) * 20])
+    corpus = tmp_path / "long.txt"
+    corpus.write_text(text, encoding="utf-8")
+    pieces = list(shards.file_pieces(corpus, None, name))
+    assert "".join(pieces) == text
+    assert len(pieces) > 3 and pieces[0].startswith("ka ta") and pieces[0].endswith(separator.split("#")[0])
+    assert counting.searched < 3 * len(text)  # the rescanning version looked at about 90 times as many
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pieces_end_at_boundaries_wherever_the_chunks_fall(tmp_path, monkeypatch, seed):
+    # random songs and random chunk sizes: boundaries split between chunks, CRLF endings, a boundary
+    # at the very start; every piece but the last ends just after a song's --- line
+    rng = np.random.default_rng(seed)
+    monkeypatch.setattr(shards, "READ_BYTES", int(rng.integers(5, 200)))
+    monkeypatch.setattr(shards, "PIECE_CHARACTERS", int(rng.integers(1, 400)))
+    monkeypatch.setattr(shards, "_CUT_MARGIN", int(rng.integers(8, 40)))
+    songs = ["".join(rng.choice(["夜", "の", "海", "\n", " "], size=int(rng.integers(0, 120)))) for _ in range(40)]
+    text = "---\n" + "\n  --- \n".join(songs) + "\n"
+    corpus = tmp_path / "songs.txt"
+    corpus.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    pieces = list(shards.file_pieces(corpus, None, "japanese"))
+    assert "".join(pieces) == text and len(pieces) > 1
+    assert all(piece.endswith("---\n") or piece.endswith("--- \n") for piece in pieces[:-1])
+    # a song ends every 130 characters or so: no piece holds much more than a piece's worth and a chunk
+    assert max(map(len, pieces)) < shards.PIECE_CHARACTERS + shards.READ_BYTES + 200
