@@ -64,22 +64,24 @@ def write_corpus(folder: Path, megabytes: int, seed: int = 0, file_bytes: int = 
     rng = random.Random(seed)
     pieces = compositions()
     folder.mkdir(parents=True, exist_ok=True)
-    total, number, size, out = 0, 0, 0, None
-    while total < megabytes * 1_000_000:
-        if out is None:
-            out = open(folder / f"part{number:05d}.txt", "wb")
-        block = rng.choice(pieces)
-        rate = rng.random() * 0.3
-        block = re.sub(SYLLABLE, lambda m: SWAPS[m.group(1)] if rng.random() < rate else m.group(1), block)
-        data = (block + "\n\n").encode("utf-8")
-        out.write(data)
-        total, size = total + len(data), size + len(data)
-        if file_bytes and size >= file_bytes:
-            out.close()
-            out, size, number = None, 0, number + 1
-    if out is not None:
-        out.close()
+    target, total, number = megabytes * 1_000_000, 0, 0
+    while total < target:
+        with open(folder / f"part{number:05d}.txt", "wb") as out:
+            size = 0
+            while total < target and not (file_bytes and size >= file_bytes):
+                data = _composition_bytes(rng, pieces)
+                out.write(data)
+                total, size = total + len(data), size + len(data)
+        number += 1
     return total
+
+
+def _composition_bytes(rng: random.Random, pieces: list[str]) -> bytes:
+    """One composition of ``pieces`` with up to 30% of its syllables swapped for their variants."""
+    block = rng.choice(pieces)
+    rate = rng.random() * 0.3
+    block = re.sub(SYLLABLE, lambda m: SWAPS[m.group(1)] if rng.random() < rate else m.group(1), block)
+    return (block + "\n\n").encode("utf-8")
 
 
 def memory() -> dict:
