@@ -9,6 +9,11 @@ Japanese defaults (``api.DOMAIN_DEFAULTS``) and a 10% test split of whole songs,
     sampled    ``softmax="sampled"`` with seqgen's layers (``--softmax sampled``): the full softmax
                for its first ``softmax_warmup`` steps (300), then the sampled one
     sampled-cold  the same without the warm-up (not run unless named in ``--sides``)
+    warm-up-only  the sampled side's trainer with a warm-up longer than any run: the full softmax along
+               the very steps the sampled side takes until its switch (the same ops, so the same
+               numbers to the last bit on one machine), then on; paired with it seed by seed, it tells
+               what the sampled loss itself costs apart from where a run's path happens to lead (not
+               run unless named in ``--sides``)
 
 Printed per side and seed:
 
@@ -30,7 +35,7 @@ matched perplexity" (tokens/s: the overall rate where a side's runs all have it,
 counts; matched: the median test perplexity over the seeds at most MATCH above today's), and whether
 this run supports it; then the test perplexity paired by seed (each seed's
 ratio to today's), with a bootstrap interval of its median that says whether the seeds can resolve
-MATCH at all.
+MATCH at all; and where both ran, the sampled side paired with ``warm-up-only`` the same way.
 
 Part 2, pure step throughput at vocabulary 8000: the Japanese shapes with random ids in memory,
 compiled by ``training.compile_model`` as ``seqgen train`` does; epochs of ``--steps`` steps, the
@@ -67,7 +72,9 @@ sys.path.insert(0, str(ROOT))
 # side: (its layers, its training settings)
 SIDES = {"today": ("keras", {"softmax": "full"}), "full": ("seqgen", {"softmax": "full"}),
          "sampled": ("seqgen", {"softmax": "sampled"}),
-         "sampled-cold": ("seqgen", {"softmax": "sampled", "softmax_warmup": 0})}
+         "sampled-cold": ("seqgen", {"softmax": "sampled", "softmax_warmup": 0}),
+         "warm-up-only": ("seqgen", {"softmax": "sampled", "softmax_warmup": 10 ** 9})}
+WARM_FOREVER = SIDES["warm-up-only"][1]["softmax_warmup"]
 DEFAULT_SIDES = ["today", "full", "sampled"]
 
 
@@ -171,9 +178,11 @@ def step_throughput(sides: list[str], steps: int, repeats: int, candidates: int)
     for side in sides:
         layers, settings = SIDES[side]
         use_layers(layers)
-        # each loss's own step: no full-softmax warm-up steps in the sampled side's few epochs
+        # each loss's own step: no full-softmax warm-up steps in the sampled side's few epochs (the
+        # warm-up-only side's own step is the warm-up's)
+        steady = WARM_FOREVER if settings.get("softmax_warmup") == WARM_FOREVER else 0
         config = training.TrainConfig(batch_size=batch, learning_rate=defaults["learning_rate"],
-                                      softmax_candidates=candidates, **{**settings, "softmax_warmup": 0})
+                                      softmax_candidates=candidates, **{**settings, "softmax_warmup": steady})
         trainables[side] = training.compile_model(build_model(model_config), config, distributed=False)
         trainables[side].fit(data, epochs=1, verbose=0, shuffle=False)  # trace and compile: not timed
     times: dict = {side: [] for side in sides}
@@ -223,6 +232,8 @@ def print_claims(runs: list[dict]) -> dict:
               f"test ppl {ppl:.3f}x{windows}: claim '>= 2x today's tokens/s at matched "
               f"perplexity (within {MATCH:.0%})' {verdict} ({'matched' if matched else 'not matched'})")
         print_paired(runs, side)
+    if "sampled" in summary and "warm-up-only" in summary:
+        print_paired(runs, "sampled", against="warm-up-only")
     return summary
 
 
@@ -236,10 +247,10 @@ def _rate_kind(medians: dict) -> str:
     return " overall" if "overall_tokens_per_s" in medians else " median epoch"
 
 
-def paired_ratios(runs: list[dict], side: str, key: str = "test_ppl") -> list[float]:
-    """``side``'s ``key`` over today's, seed by seed, for the seeds both sides ran."""
-    today = {run["seed"]: run[key] for run in runs if run["side"] == "today"}
-    return [run[key] / today[run["seed"]] for run in runs if run["side"] == side and run["seed"] in today]
+def paired_ratios(runs: list[dict], side: str, key: str = "test_ppl", against: str = "today") -> list[float]:
+    """``side``'s ``key`` over ``against``'s, seed by seed, for the seeds both sides ran."""
+    theirs = {run["seed"]: run[key] for run in runs if run["side"] == against}
+    return [run[key] / theirs[run["seed"]] for run in runs if run["side"] == side and run["seed"] in theirs]
 
 
 def bootstrap_median(values: list[float], draws: int = 10_000, seed: int = 0) -> tuple[float, float]:
@@ -251,17 +262,18 @@ def bootstrap_median(values: list[float], draws: int = 10_000, seed: int = 0) ->
     return float(low), float(high)
 
 
-def print_paired(runs: list[dict], side: str) -> None:
-    """The per-seed test perplexity ratios against today's: seeds differ far more from one another
-    than the sides do, so pairing them by seed is the sharper comparison. The interval says whether
-    this many seeds can tell a 2% difference at all."""
-    ratios = paired_ratios(runs, side)
+def print_paired(runs: list[dict], side: str, against: str = "today") -> None:
+    """The per-seed test perplexity ratios against ``against``'s: seeds differ far more from one
+    another than the sides do, so pairing them by seed is the sharper comparison. The interval says
+    whether this many seeds can tell a 2% difference at all."""
+    ratios = paired_ratios(runs, side, against=against)
     if len(ratios) < 2:
         return
     low, high = bootstrap_median(ratios)
     reading = ("matched" if high <= 1 + MATCH else "not matched" if low > 1 + MATCH
                else f"these {len(ratios)} seeds cannot tell")
-    print(f"           paired by seed: test ppl ratio median {statistics.median(ratios):.3f} (90% bootstrap "
+    named = "" if against == "today" else f" ({side} over {against})"
+    print(f"           paired by seed{named}: test ppl ratio median {statistics.median(ratios):.3f} (90% bootstrap "
           f"interval {low:.3f} to {high:.3f}; per seed {min(ratios):.3f} to {max(ratios):.3f}): {reading}")
 
 
