@@ -115,9 +115,16 @@ def _jobs(cluster: dict) -> dict[str, list[str]]:
 
 
 def _check_address(job: str, address) -> None:
+    if _host_port(address) is None:
+        raise SeqgenError(f"{ENVIRONMENT}: {job} address {address!r} is not \"host:port\"")
+
+
+def _host_port(address) -> tuple[str, int] | None:
+    """``(host, port)`` of a ``"host:port"`` address (an IPv6 host in brackets loses them), or None."""
     host, _, port = address.rpartition(":") if isinstance(address, str) else ("", "", "")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise SeqgenError(f"{ENVIRONMENT}: {job} address {address!r} is not \"host:port\"")
+        return None
+    return host.strip("[]"), int(port)
 
 
 def _index(task: dict, jobs: dict[str, list[str]]) -> int:
@@ -189,10 +196,10 @@ def await_workers(cluster: Cluster, wait: float) -> None:
 
 
 def _unanswered(address: str) -> str | None:
-    """None when a server accepts a connection at ``host:port``, else why not."""
-    host, _, port = address.rpartition(":")
+    """None when a server accepts a connection at ``host:port`` (checked by ``cluster_from_env``), else
+    why not."""
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=2):
+        with socket.create_connection(_host_port(address), timeout=2):
             return None
     except OSError as error:
         return error.strerror or type(error).__name__
