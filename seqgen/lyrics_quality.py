@@ -37,11 +37,16 @@ DEFAULT_METERS = ("7,5", "8,8,8,6", "5,7,5")
 FREE = "free"  # the setting without a meter (the stanza shape alone)
 # grammar tags around each line's words: the first and last words count as transitions too
 LINE_START, LINE_STOP = ("<line>",), ("</line>",)
+# Distinct training lines are counted (and each read once) up to this many; a larger corpus's lines
+# are read as they come, repeats again, so that evaluating it stays within a flat memory.
+DISTINCT_LINES = 1_000_000
 _SPACES = re.compile(r"\s+")
 
 
 class Reader:
-    """The analyzer with a memory: each distinct line is read once, whole."""
+    """The analyzer with a memory for the lines it is asked about again (the generated ones): each is
+    read once, whole. Corpus lines are read with ``remember=False``, so that the memory does not grow
+    with the corpus."""
 
     def __init__(self) -> None:
         from seqgen.analyzer import shared_analyzer
@@ -49,14 +54,17 @@ class Reader:
         self.analyzer = shared_analyzer()
         self.seen: dict[str, list] = {}
 
-    def words(self, text: str) -> list:
-        if text not in self.seen:
-            self.seen[text] = self.analyzer.analyze(text)
-        return self.seen[text]
+    def words(self, text: str, remember: bool = True) -> list:
+        if text in self.seen:
+            return self.seen[text]
+        words = self.analyzer.analyze(text)
+        if remember:
+            self.seen[text] = words
+        return words
 
-    def transitions(self, text: str) -> list[tuple]:
+    def transitions(self, text: str, remember: bool = True) -> list[tuple]:
         """Bigrams of grammar tags over the line's sung words, from line start to line end."""
-        tags = [LINE_START, *(word.grammar_tag for word in self.words(text) if not word.silent), LINE_STOP]
+        tags = [LINE_START, *(word.grammar_tag for word in self.words(text, remember) if not word.silent), LINE_STOP]
         return list(zip(tags, tags[1:]))
 
     def reading(self, text: str) -> str:
@@ -66,43 +74,80 @@ class Reader:
 
 @dataclass
 class CorpusLines:
-    """A bundle's corpus lines as text, rebuilt from its splits, and the grammar transitions of the
-    training lines. A line holding ``<unk>`` cannot be rebuilt: it is counted, never matched."""
+    """A bundle's corpus lines as text, rebuilt from its splits a line at a time: the grammar
+    transitions of the training lines, which of the ``candidates`` (the generated lines) are training
+    lines, and the held-out lines' grammar figures. A line holding ``<unk>`` cannot be rebuilt: it is
+    counted, never matched. What it keeps does not grow with the corpus, except the count of distinct
+    training lines, kept up to ``DISTINCT_LINES`` (a corpus of hundreds of MB has millions)."""
 
-    train: set[str]                     # distinct training lines
+    candidates: frozenset[str]
+    copied_lines: set[str]              # the candidates found among the training lines
     train_lines: int                    # every training line, with repeats
     train_unknown: int                  # of them, lines holding <unk>
-    held_out: list[str]                 # every held-out (validation and test) line without <unk>
-    held_out_unknown: int
+    distinct_train: int | None          # distinct training lines without <unk>; None past DISTINCT_LINES
     reader: Reader
     transitions: set[tuple] = field(default_factory=set)
+    held_out: HeldOutGrammar | None = None
 
     @classmethod
-    def of(cls, bundle, reader: Reader | None = None) -> "CorpusLines":
-        reader = reader or Reader()
+    def of(cls, bundle, candidates=(), reader: Reader | None = None) -> "CorpusLines":
         splits = bundle.splits()
-        known: set[str] = set()
-        lines = unknown = 0
+        corpus = cls(frozenset(candidates), set(), 0, 0, 0, reader or Reader())
+        distinct: set[str] | None = set()
         for text in _split_lines(bundle, splits["train"]):  # a line at a time: the split may be large
-            lines += 1
+            corpus.train_lines += 1
             if text is None:
-                unknown += 1
-            else:
-                known.add(text)
-        held_out = [text for name in ("val", "test") for text in _split_lines(bundle, splits.get(name, []))]
-        corpus = cls(known, lines, unknown, [text for text in held_out if text is not None],
-                     held_out.count(None), reader)
-        for text in known:
-            corpus.transitions.update(reader.transitions(text))
+                corpus.train_unknown += 1
+                continue
+            if text in corpus.candidates:
+                corpus.copied_lines.add(text)
+            if distinct is not None:
+                if text in distinct:
+                    continue  # read already
+                distinct.add(text)
+                if len(distinct) > DISTINCT_LINES:
+                    distinct = None  # stop counting; lines seen again are read again
+            corpus.transitions.update(corpus.reader.transitions(text, remember=False))
+        corpus.distinct_train = None if distinct is None else len(distinct)
+        corpus.held_out = HeldOutGrammar.of(corpus, [_split_lines(bundle, splits.get(name, [])) for name in ("val", "test")])
         return corpus
 
     def copied(self, text: str) -> bool:
-        """Whether ``text`` is a training line, verbatim."""
-        return text in self.train
+        """Whether ``text`` (one of the candidates) is a training line, verbatim."""
+        if text not in self.candidates:
+            raise ValueError(f"{text!r} was not among the candidates the training lines were checked for")
+        return text in self.copied_lines
 
-    def unseen_transitions(self, text: str) -> list[tuple]:
+    def unseen_transitions(self, text: str, remember: bool = True) -> list[tuple]:
         """The grammar transitions of ``text`` that no training line has (empty: the line passes)."""
-        return [pair for pair in self.reader.transitions(text) if pair not in self.transitions]
+        return [pair for pair in self.reader.transitions(text, remember) if pair not in self.transitions]
+
+
+@dataclass
+class HeldOutGrammar:
+    """The grammar proxy over the held-out (validation and test) lines: the ceiling a model that writes
+    like the corpus would reach. Counted as the lines go by; no line is kept."""
+
+    lines: int = 0              # held-out lines without <unk>
+    passing: int = 0            # of them, lines whose transitions all occur in training
+    transitions: int = 0
+    unseen: int = 0             # transitions no training line has
+    unknown: int = 0            # held-out lines with <unk>
+
+    @classmethod
+    def of(cls, corpus: CorpusLines, streams) -> "HeldOutGrammar":
+        result = cls()
+        for stream in streams:
+            for text in stream:
+                if text is None:
+                    result.unknown += 1
+                    continue
+                unseen = len(corpus.unseen_transitions(text, remember=False))
+                result.lines += 1
+                result.passing += unseen == 0
+                result.transitions += len(corpus.reader.transitions(text, remember=False))
+                result.unseen += unseen
+        return result
 
 
 def lyric_metrics(bundle, songs: int = DEFAULT_SONGS, meters: tuple[str, ...] = DEFAULT_METERS,
@@ -121,8 +166,9 @@ def lyric_metrics(bundle, songs: int = DEFAULT_SONGS, meters: tuple[str, ...] = 
         ``shape``, ``meter``, ``novelty`` and ``grammar`` summaries, and ``lines``: one dict per
         generated line (its setting, place, text, readings, verdicts and unseen transitions).
     """
-    corpus = CorpusLines.of(bundle)
     generated, notes = _generate(bundle, songs, meters, stanzas, lines, seed, sampling or {})
+    texts = {line["text"] for _, _, _, song in generated for stanza in song for line in stanza}
+    corpus = CorpusLines.of(bundle, texts)
     records = [_line_record(corpus, setting, number, stanza_index, line_index, line, meter)
                for setting, meter, number, song in generated
                for stanza_index, stanza in enumerate(song)
@@ -257,15 +303,14 @@ def _novelty(records: list[dict], corpus: CorpusLines, settings: list[str]) -> d
     return {"lines": len(records), "copied_from_corpus": _share(records, "copied"),
             "per_setting": {setting: _share([record for record in records if record["setting"] == setting],
                                             "copied") for setting in settings},
-            "training_lines": corpus.train_lines, "distinct_training_lines": len(corpus.train),
+            "training_lines": corpus.train_lines, "distinct_training_lines": corpus.distinct_train,
             "training_lines_with_unk": corpus.train_unknown,
             "note": (f"{corpus.train_unknown} of {corpus.train_lines} training lines hold a word the vocabulary "
                      "lacks (<unk>); they cannot be rebuilt from the bundle, so no generated line can match them")}
 
 
 def _grammar(records: list[dict], corpus: CorpusLines, settings: list[str]) -> dict:
-    held_out_unseen = [len(corpus.unseen_transitions(text)) for text in corpus.held_out]
-    held_out_transitions = sum(len(corpus.reader.transitions(text)) for text in corpus.held_out)
+    held_out = corpus.held_out
     generated_transitions = sum(record["transitions"] for record in records)
     return {"lines": len(records), "passing": _share(records, "grammar_ok"),
             "per_setting": {setting: _share([record for record in records if record["setting"] == setting],
@@ -274,10 +319,9 @@ def _grammar(records: list[dict], corpus: CorpusLines, settings: list[str]) -> d
             "transitions_seen": _ratio(generated_transitions - sum(len(record["unseen_transitions"])
                                                                    for record in records), generated_transitions),
             "training_transitions": len(corpus.transitions),
-            "held_out": {"lines": len(held_out_unseen),
-                         "passing": _ratio(held_out_unseen.count(0), len(held_out_unseen)),
-                         "transitions_seen": _ratio(held_out_transitions - sum(held_out_unseen), held_out_transitions),
-                         "lines_with_unk": corpus.held_out_unknown},
+            "held_out": {"lines": held_out.lines, "passing": _ratio(held_out.passing, held_out.lines),
+                         "transitions_seen": _ratio(held_out.transitions - held_out.unseen, held_out.transitions),
+                         "lines_with_unk": held_out.unknown},
             "note": "transitions are bigrams of (part of speech, sub-part, conjugation type, conjugation form) as "
                     "SudachiPy reads each whole line, from line start to line end, spaces and punctuation "
                     "skipped; the set comes from the training lines without <unk>; held-out lines (without "

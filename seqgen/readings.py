@@ -43,6 +43,9 @@ VARIANT_READINGS: dict[str, tuple[str, ...]] = {
     "何処": ("どこ", "いずこ"), "背": ("せ", "せい"), "他": ("ほか", "た"), "上手": ("じょうず", "うわて"),
 }
 UNCERTAIN = 0.5  # the certainty given to those words: below METER_CERTAINTY
+# Corpus lines counted together, each distinct one of them analysed once (``compute_readings``): the
+# count of 200,000 distinct lines of 8 words takes 34 MB, however large the corpus.
+LINES_PER_BATCH = 200_000
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,10 @@ def _checked_entry(token, entry) -> TokenReading:
 
 def compute_readings(lines: Iterable[list[str]], surface: Callable[[str], str], analyzer) -> Readings:
     """Readings of every token in ``lines`` (lists of word tokens, no line-break tokens), read in
-    context: each distinct line is analysed once and its readings counted as often as it occurs.
+    context: each distinct line of a batch of ``LINES_PER_BATCH`` is analysed once and its readings
+    counted as often as it occurs. The lines are taken a batch at a time, so that a corpus of millions
+    of lines (streamed from shards) is never held whole; a line repeated across batches is analysed
+    once per batch, to the same counts.
 
     Args:
         surface: the text a token stands for in the line (a space token is " ").
@@ -171,7 +177,7 @@ def compute_readings(lines: Iterable[list[str]], surface: Callable[[str], str], 
     seen: dict[str, Counter] = defaultdict(Counter)
     particles: Counter = Counter()
     junctions: set[tuple[str, str]] = set()
-    for line, count in Counter(tuple(line) for line in lines).items():
+    for line, count in _counted_in_batches(lines):
         texts = [surface(token) for token in line]
         junctions |= {(first, second) for first, second, before, after in zip(line, line[1:], texts, texts[1:])
                       if before and after.strip() and is_kanji(before[-1])}
@@ -188,6 +194,19 @@ def compute_readings(lines: Iterable[list[str]], surface: Callable[[str], str], 
         by_token[token] = _sung(token, TokenReading(to_hiragana(reading), morae_count,
                                                     agreeing / sum(counts.values()), particle))
     return Readings(by_token, junctions)
+
+
+def _counted_in_batches(lines: Iterable[list[str]]) -> Iterable[tuple[tuple[str, ...], int]]:
+    """(line, how often it occurs) per distinct line of each batch of ``LINES_PER_BATCH`` lines."""
+    batch: Counter = Counter()
+    taken = 0
+    for line in lines:
+        batch[tuple(line)] += 1
+        taken += 1
+        if taken == LINES_PER_BATCH:
+            yield from batch.items()
+            batch, taken = Counter(), 0
+    yield from batch.items()
 
 
 def _sung(token: str, found: TokenReading) -> TokenReading:

@@ -8,6 +8,7 @@ import pytest
 
 import seqgen
 from seqgen.kana import mora_count
+from seqgen import lyrics_quality
 from seqgen.lyrics_quality import CorpusLines, lyric_metrics
 from seqgen.tokenizers import create
 
@@ -102,7 +103,7 @@ def test_lines_copied_from_the_corpus_are_found(greedy, sampled, dropped):
 
 
 def test_a_line_with_a_transition_the_corpus_lacks_fails_the_grammar_proxy(bundle):
-    corpus = CorpusLines.of(bundle)
+    corpus = CorpusLines.of(bundle, candidates={"花が青い", "春の空が青い"})
     verb_line = "走った"  # a verb and the past auxiliary: the corpus has neither
     unseen = corpus.unseen_transitions(verb_line)
     assert unseen and unseen[0][0] == ("<line>",) and unseen[0][1][0] == "動詞"
@@ -111,6 +112,22 @@ def test_a_line_with_a_transition_the_corpus_lacks_fails_the_grammar_proxy(bundl
     assert corpus.unseen_transitions("春の空が青い") == [] and corpus.copied("春の空が青い")
     # spaces and punctuation are skipped: they add no transition
     assert corpus.unseen_transitions("花が、 青い。") == []
+
+
+def test_the_corpus_is_read_without_keeping_its_lines(bundle, monkeypatch, dropped):
+    # a corpus of hundreds of MB has millions of lines: none is remembered with its analysis, and past
+    # DISTINCT_LINES they are no longer counted, with the same transitions and copied lines found
+    candidates = {"春の空が青い", "花が青い"}
+    whole = CorpusLines.of(bundle, candidates)
+    assert whole.reader.seen == {} and whole.distinct_train == 12 - len(dropped)
+    assert whole.held_out.lines > 0 and whole.held_out.passing == whole.held_out.lines
+    monkeypatch.setattr(lyrics_quality, "DISTINCT_LINES", 3)
+    capped = CorpusLines.of(bundle, candidates)
+    assert capped.distinct_train is None and capped.reader.seen == {}
+    assert capped.transitions == whole.transitions and capped.copied_lines == whole.copied_lines == {"春の空が青い"}
+    assert capped.held_out == whole.held_out
+    with pytest.raises(ValueError, match="candidates"):
+        capped.copied("夏の海が広い")  # asked of a line it was not built to check: no silent False
 
 
 def test_grammar_shares_agree_with_the_lines_and_held_out_lines_are_the_ceiling(sampled):

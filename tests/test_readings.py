@@ -153,3 +153,25 @@ def test_a_line_reading_for_singers():
                          "鐘": TokenReading("かね", 2, 1.0)})
     line = readings.line(["夕日", "の", "丘", "<sp>", "鐘"], "夕日の丘 鐘", "<sp>")
     assert (line.reading, line.romaji, line.morae) == ("ゆうひのおか かね", "yuuhi no oka kane", 8)
+
+
+def test_lines_are_counted_a_batch_at_a_time_to_the_same_readings(monkeypatch):
+    # a streamed corpus of millions of lines is never counted whole; batches give the same readings
+    from seqgen import readings as module
+
+    tokenizer = create("japanese")
+    text = "夜空に星が光る\n私の明日は遠い\n夜空に星が光る\n金曜日の夜に\n私の明日は遠い\n" * 3
+    whole = compute_readings(_lines(tokenizer, text), tokenizer.surface, shared_analyzer())
+    taken = []
+    counted = module._counted_in_batches
+
+    def spy(lines):
+        for line, count in counted(lines):
+            taken.append(count)
+            yield line, count
+
+    monkeypatch.setattr(module, "LINES_PER_BATCH", 4)
+    monkeypatch.setattr(module, "_counted_in_batches", spy)
+    batched = compute_readings(iter(_lines(tokenizer, text)), tokenizer.surface, shared_analyzer())
+    assert batched.by_token == whole.by_token and batched.junctions == whole.junctions
+    assert sum(taken) == 15 and max(taken) <= 4 and len(taken) > 4  # 4 batches: repeats analysed again
