@@ -1,15 +1,20 @@
 """Peak memory of training on a streamed corpus, at two corpus sizes in one run (default 20 and 200 MB):
 it must not grow with the corpus.
 
-For each size a synthetic tabla corpus is written to a temporary folder (files of about 1 MB, as a
-large corpus usually comes; ``--file-mb 0``: the whole corpus in one file): the compositions of ``corpora/*.txt`` repeated in shuffled order, with
-bols swapped for their open or closed counterparts (Dha/Ta, Dhin/Tin, Ge/Ke...) so that the text
-varies but every composition keeps its taal and the vocabulary stays realistic. Then a fresh Python
+For each size a synthetic corpus is written to a temporary folder (files of about 1 MB, as a large
+corpus usually comes; ``--file-mb 0``: the whole corpus in one file). Tabla (the default): the
+compositions of ``corpora/*.txt`` repeated in shuffled order, with bols swapped for their open or
+closed counterparts (Dha/Ta, Dhin/Tin, Ge/Ke...) so that the text varies but every composition keeps
+its taal and the vocabulary stays realistic. Japanese (``--domain japanese``): songs of 2 to 4 stanzas
+of 4 or 5 lines, each line of ``corpora/lyrics_ja`` as it is or the start of one joined to the end of
+another, so that most lines are new (as in a real corpus of millions of lines) and the words real;
+songs end with a ``---`` line. Then a fresh Python
 process, with an empty token cache, does what ``seqgen train --stream on`` does before and during
 training:
 
 1. ``api._prepare_new``: tokenize the corpus on all cores into shards on disk, count the vocabulary
-   shard by shard, write the memory-mapped id streams of the document split;
+   shard by shard, write the memory-mapped id streams of the document split (and for lyrics, read the
+   vocabulary's kana readings from every line);
 2. train seqgen's model (compiled as ``seqgen train`` compiles it; hidden 64 to keep it short) for a
    fixed number of steps on ``feed.TrainingFeed`` batches drawn from the whole memory-mapped stream.
 
@@ -18,7 +23,8 @@ file-backed resident memory at the end (pages of the memory-mapped stream that w
 file-backed: the kernel may drop them at will), the tokenizing throughput and the ratio of the two
 peaks. Worker processes tokenize 1 MB pieces and are not counted.
 
-    python benchmarks/corpus_memory.py [--sizes 20,200] [--steps 60] [--file-mb 1] [--keep DIR] [--json]
+    python benchmarks/corpus_memory.py [--domain tabla] [--sizes 20,200] [--steps 60] [--file-mb 1]
+                                       [--keep DIR] [--json]
 """
 
 from __future__ import annotations
@@ -58,18 +64,30 @@ def compositions() -> list[str]:
     return found
 
 
-def write_corpus(folder: Path, megabytes: int, seed: int = 0, file_bytes: int = FILE_BYTES) -> int:
+def lyric_lines() -> list[str]:
+    """Every non-empty line of the shipped songs of ``corpora/lyrics_ja``."""
+    return [line.strip() for path in sorted(root().glob("corpora/lyrics_ja/*.txt"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_corpus(folder: Path, megabytes: int, seed: int = 0, file_bytes: int = FILE_BYTES,
+                 domain: str = "tabla") -> int:
     """A synthetic corpus of about ``megabytes`` MB in files of about ``file_bytes`` (0: one file),
-    written a composition at a time; returns its bytes."""
+    written a composition (or song) at a time; returns its bytes."""
     rng = random.Random(seed)
-    pieces = compositions()
+    if domain == "tabla":
+        pieces = compositions()
+        document = lambda: _composition_bytes(rng, pieces)  # noqa: E731
+    else:
+        lines = lyric_lines()
+        document = lambda: _song_bytes(rng, lines)  # noqa: E731
     folder.mkdir(parents=True, exist_ok=True)
     target, total, number = megabytes * 1_000_000, 0, 0
     while total < target:
         with open(folder / f"part{number:05d}.txt", "wb") as out:
             size = 0
             while total < target and not (file_bytes and size >= file_bytes):
-                data = _composition_bytes(rng, pieces)
+                data = document()
                 out.write(data)
                 total, size = total + len(data), size + len(data)
         number += 1
@@ -84,6 +102,18 @@ def _composition_bytes(rng: random.Random, pieces: list[str]) -> bytes:
     return (block + "\n\n").encode("utf-8")
 
 
+def _song_bytes(rng: random.Random, lines: list[str]) -> bytes:
+    """One song: 2 to 4 stanzas of 4 or 5 lines, each a corpus line or two halves of two, then ---."""
+    def line() -> str:
+        first, second = rng.choice(lines), rng.choice(lines)
+        if rng.random() < 0.3:
+            return first
+        return first[:rng.randint(1, len(first))] + second[rng.randint(0, len(second) - 1):]
+
+    stanzas = ["\n".join(line() for _ in range(rng.randint(4, 5))) for _ in range(rng.randint(2, 4))]
+    return ("\n\n".join(stanzas) + "\n---\n").encode("utf-8")
+
+
 def memory() -> dict:
     """This process's memory from /proc/self/status, in MB."""
     found = {}
@@ -94,14 +124,14 @@ def memory() -> dict:
     return found
 
 
-def child(corpus: str, steps: int) -> None:
+def child(corpus: str, steps: int, domain: str) -> None:
     """One measurement, in a fresh process: prepare the streamed corpus, then train ``steps`` steps."""
     from seqgen import api, model  # TensorFlow loaded first: its import is not timed
     from seqgen.shards import tokenizing_workers
 
     settings = {"stream": "on", "rnn_size": 64, "embedding_dim": 32, "seq_length": 50, "batch_size": 64, "seed": 1}
     started = time.perf_counter()
-    run = api._prepare_new("tabla", Path(corpus), api.split_settings(settings), None, None)
+    run = api._prepare_new(domain, Path(corpus), api.split_settings(settings), None, None)
     prepared = time.perf_counter() - started
     after_prepare = memory()
 
@@ -122,10 +152,11 @@ def child(corpus: str, steps: int) -> None:
                       "after_prepare": after_prepare, "after_training": memory()}))
 
 
-def measure(corpus: Path, steps: int) -> dict:
+def measure(corpus: Path, steps: int, domain: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="seqgen-memory-cache-") as cache:
         env = {**os.environ, "SEQGEN_CACHE_DIR": cache, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        done = subprocess.run([sys.executable, __file__, "--child", str(corpus), "--steps", str(steps)],
+        done = subprocess.run([sys.executable, __file__, "--child", str(corpus), "--steps", str(steps),
+                               "--domain", domain],
                               capture_output=True, text=True, env=env, check=False)
     if done.returncode:
         raise SystemExit(f"measuring {corpus} failed:\n{done.stderr[-3000:]}")
@@ -134,6 +165,7 @@ def measure(corpus: Path, steps: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--domain", choices=("tabla", "japanese"), default="tabla")
     parser.add_argument("--sizes", default="20,200", help="corpus sizes in MB, comma-separated")
     parser.add_argument("--steps", type=int, default=60, help="training steps per size")
     parser.add_argument("--keep", type=Path, help="write the corpora here and keep them (default: a temporary folder)")
@@ -143,17 +175,17 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.steps)
+        child(args.child, args.steps, args.domain)
         return
     sizes = [int(size) for size in args.sizes.split(",")]
     results = {}
     with tempfile.TemporaryDirectory(prefix="seqgen-corpora-") as scratch:
         base = args.keep or Path(scratch)
         for size in sizes:
-            corpus = base / f"tabla-{size}mb-files{args.file_mb:g}mb"
-            written = write_corpus(corpus, size, file_bytes=int(args.file_mb * 1e6)) if not corpus.exists() else sum(
-                path.stat().st_size for path in corpus.glob("*.txt"))
-            found = measure(corpus, args.steps)
+            corpus = base / f"{args.domain}-{size}mb-files{args.file_mb:g}mb"
+            written = (write_corpus(corpus, size, file_bytes=int(args.file_mb * 1e6), domain=args.domain)
+                       if not corpus.exists() else sum(path.stat().st_size for path in corpus.glob("*.txt")))
+            found = measure(corpus, args.steps, args.domain)
             found["corpus_bytes"] = written
             found["tokenize_mb_per_s"] = written / 1e6 / found["prepare_seconds"]
             results[size] = found

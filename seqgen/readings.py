@@ -21,7 +21,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Container, Iterable
 
 import numpy as np
 
@@ -163,7 +163,8 @@ def _checked_entry(token, entry) -> TokenReading:
     return TokenReading(reading, count, float(certainty), particle)
 
 
-def compute_readings(lines: Iterable[list[str]], surface: Callable[[str], str], analyzer) -> Readings:
+def compute_readings(lines: Iterable[list[str]], surface: Callable[[str], str], analyzer,
+                     keep: Container[str] | None = None) -> Readings:
     """Readings of every token in ``lines`` (lists of word tokens, no line-break tokens), read in
     context: each distinct line of a batch of ``LINES_PER_BATCH`` is analysed once and its readings
     counted as often as it occurs. The lines are taken a batch at a time, so that a corpus of millions
@@ -173,16 +174,22 @@ def compute_readings(lines: Iterable[list[str]], surface: Callable[[str], str], 
     Args:
         surface: the text a token stands for in the line (a space token is " ").
         analyzer: an ``analyzer.Analyzer``.
+        keep: the tokens whose readings (and junctions) are gathered, a vocabulary; None: all. Lines are
+            still read whole, so each kept token is read in its context. A large corpus has far more
+            distinct tokens than a vocabulary keeps, and their counts would grow with it.
     """
+    kept = (lambda token: True) if keep is None else keep.__contains__
     seen: dict[str, Counter] = defaultdict(Counter)
     particles: Counter = Counter()
     junctions: set[tuple[str, str]] = set()
     for line, count in _counted_in_batches(lines):
         texts = [surface(token) for token in line]
         junctions |= {(first, second) for first, second, before, after in zip(line, line[1:], texts, texts[1:])
-                      if before and after.strip() and is_kanji(before[-1])}
+                      if before and after.strip() and is_kanji(before[-1]) and kept(first) and kept(second)}
         words = analyzer.analyze("".join(texts))
         for token, reading, is_particle in _token_readings(line, texts, words, analyzer):
+            if not kept(token):
+                continue
             seen[token][reading] += count
             particles[token] += count if is_particle else 0
     by_token = {}

@@ -175,3 +175,16 @@ def test_lines_are_counted_a_batch_at_a_time_to_the_same_readings(monkeypatch):
     batched = compute_readings(iter(_lines(tokenizer, text)), tokenizer.surface, shared_analyzer())
     assert batched.by_token == whole.by_token and batched.junctions == whole.junctions
     assert sum(taken) == 15 and max(taken) <= 4 and len(taken) > 4  # 4 batches: repeats analysed again
+
+
+def test_readings_kept_for_a_vocabulary_are_those_read_for_all_then_restricted():
+    # a large corpus has far more distinct tokens than its vocabulary: only the kept ones are gathered
+    tokenizer = create("japanese")
+    text = "夜空に星が光る\n金曜日の夜に\n私の明日は遠い\n花が咲いた\n"
+    lines = _lines(tokenizer, text)
+    vocabulary = {token for line in lines[:2] for token in line}
+    everything = compute_readings(lines, tokenizer.surface, shared_analyzer())
+    kept = compute_readings(lines, tokenizer.surface, shared_analyzer(), keep=vocabulary)
+    restricted = everything.restricted_to(vocabulary)
+    assert kept.by_token == restricted.by_token and kept.junctions == restricted.junctions
+    assert set(kept.by_token) == vocabulary < set(everything.by_token)
