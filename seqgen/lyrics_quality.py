@@ -109,7 +109,8 @@ class CorpusLines:
                     distinct = None  # stop counting; lines seen again are read again
             corpus.transitions.update(corpus.reader.transitions(text, remember=False))
         corpus.distinct_train = None if distinct is None else len(distinct)
-        corpus.held_out = HeldOutGrammar.of(corpus, [_split_lines(bundle, splits.get(name, [])) for name in ("val", "test")])
+        held_out = [_split_lines(bundle, splits.get(name, [])) for name in ("val", "test")]
+        corpus.held_out = HeldOutGrammar.of(corpus, held_out)
         return corpus
 
     def copied(self, text: str) -> bool:

@@ -408,9 +408,9 @@ def file_pieces(file: Path, encoding: str | None, name: str, add_bytes=None) -> 
 
 class _DocumentCutter:
     """Text given a chunk at a time, given back in pieces: once ``PIECE_CHARACTERS`` are held, the
-    text up to the last boundary found. Each chunk is searched once, with the ``_CUT_MARGIN`` before it, and
-    the text is joined once per piece: the work stays linear in the text however long a document
-    runs without a boundary (rescanning and regrowing the whole text at every chunk took 43 s, against
+    text up to the last boundary found. Each chunk is searched once, with the ``_CUT_MARGIN`` before
+    it, and the text is joined once per piece: the work stays linear in the text however long a
+    document runs without a boundary (rescanning and regrowing the whole text at every chunk took 43 s, against
     0.8 s, to read a single 96-million-character document).
 
     Both boundary patterns are a line of a few characters, so a boundary that starts more than

@@ -13,7 +13,6 @@ from seqgen.lyrics_quality import CorpusLines, lyric_metrics
 from seqgen.tokenizers import create
 
 from cli_helpers import assert_clean_error, invoke
-from conftest import ROOT
 
 # One song of nouns, particles and adjectives only: no verb anywhere, so a line with a verb has
 # transitions the corpus lacks. Every song of the corpus is this one, so held-out lines are
