@@ -10,10 +10,9 @@ Japanese defaults (``api.DOMAIN_DEFAULTS``) and a 10% test split of whole songs,
                for its first ``softmax_warmup`` steps (300), then the sampled one
     sampled-cold  the same without the warm-up (not run unless named in ``--sides``)
     warm-up-only  the sampled side's trainer with a warm-up longer than any run: the full softmax along
-               the very steps the sampled side takes until its switch (the same ops, so the same
-               numbers to the last bit on one machine), then on; paired with it seed by seed, it tells
-               what the sampled loss itself costs apart from where a run's path happens to lead (not
-               run unless named in ``--sides``)
+               the very steps the sampled side takes until its switch (the same ops in the same order),
+               then on; paired with it seed by seed, it tells what the sampled loss itself costs apart
+               from where a run's path happens to lead (not run unless named in ``--sides``)
 
 Printed per side and seed:
 
