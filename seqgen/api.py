@@ -224,7 +224,7 @@ def _vocab_readings(tokenizer, documents: Iterable[tuple[str, ...]], vocab: Voca
     from seqgen.readings import compute_readings
 
     lines = (line for document in documents for line in tokenizer.lines(document))
-    return compute_readings(lines, tokenizer.surface, shared_analyzer(), keep=vocab).restricted_to(vocab)
+    return compute_readings(lines, tokenizer.surface, shared_analyzer(), keep=vocab)  # the vocabulary's only
 
 
 def _multi_worker_cluster(split: dict):

@@ -48,6 +48,9 @@ WAIT_ENVIRONMENT = "SEQGEN_WORKER_WAIT"
 # tokenize a large corpus before it starts its server, short enough that a worker nobody started is noticed
 DEFAULT_WAIT_S = 600.0
 _PROBE_INTERVAL_S = 0.5
+# the end of every "the cluster did not answer" line
+_START_ADVICE = (f"Start every worker with the same command and {ENVIRONMENT} cluster ({WAIT_ENVIRONMENT} sets "
+                 "how long a worker waits)")
 _JOBS = ("chief", "worker")  # the tasks MultiWorkerMirroredStrategy trains with, the chief first
 _EXAMPLE = '{"cluster": {"worker": ["host1:2222", "host2:2222"]}, "task": {"type": "worker", "index": 0}}'
 
@@ -190,8 +193,7 @@ def await_workers(cluster: Cluster, wait: float) -> None:
         if time.monotonic() >= deadline:
             missing = ", ".join(f"{address} ({reason})" for address, reason in silent.items())
             raise SeqgenError(f"{cluster.name()}: waited {wait:g} s for the other workers; nothing answers at "
-                              f"{missing}. Start every worker with the same command and {ENVIRONMENT} cluster "
-                              f"({WAIT_ENVIRONMENT} sets how long a worker waits)")
+                              f"{missing}. {_START_ADVICE}")
         time.sleep(_PROBE_INTERVAL_S)
 
 
@@ -226,8 +228,7 @@ def make_strategy():
         return tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
     except tf.errors.DeadlineExceededError:
         raise SeqgenError(f"{cluster.name()}: waited {wait:g} s for the chief at {cluster.workers[0]} to register "
-                          f"this worker, and it did not answer. Start every worker with the same command and "
-                          f"{ENVIRONMENT} cluster ({WAIT_ENVIRONMENT} sets how long a worker waits)") from None
+                          f"this worker, and it did not answer. {_START_ADVICE}") from None
 
 
 def _limit_registration(wait: float) -> None:
